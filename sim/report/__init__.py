@@ -1,0 +1,1 @@
+"""Writers of a run's results: files for scripts, a report for people."""

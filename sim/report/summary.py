@@ -1,0 +1,199 @@
+"""``summary.json``, ``monthly.csv`` and ``scores.csv``: the machine outputs.
+
+Numbers are written at fixed precision so that two runs with the same
+scenario, seed and version give byte-identical files (apart from the
+``created_utc`` timestamp in ``summary.json``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+import sim
+from sim.pipeline import CandidateRun, Result, WorkloadRun
+from sim.stats import Band, FloatArray
+
+SCHEMA_VERSION = 1
+
+MONTHLY_COLUMNS = (
+    "month",
+    "candidate",
+    "workload",
+    "requests",
+    "input_tokens",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "batch_share",
+    "flex_share",
+    "priority_share",
+    "cost_usd_mean",
+    "cost_usd_p10",
+    "cost_usd_p50",
+    "cost_usd_p90",
+    "cost_per_1k_requests_usd",
+)
+
+SCORE_COLUMNS = (
+    "candidate",
+    "factor",
+    "score",
+    "score_p10",
+    "score_p90",
+    "metric",
+    "metric_value",
+    "unit",
+)
+
+
+def build_summary(result: Result) -> dict[str, Any]:
+    """The ``summary.json`` document (see ``tcosim schema summary``)."""
+    sc = result.scenario
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tcosim_version": sim.__version__,
+        "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "scenario": {
+            "name": sc.name,
+            "start": f"{sc.start:%Y-%m}",
+            "months": sc.months,
+            "sha256": sc.sha256,
+            "prices": sc.prices,
+            "discount_rate": sc.discount_rate,
+            "capability_class": sc.capability_class,
+        },
+        "run": {
+            "seed": sc.seed,
+            "paths": sc.paths,
+            "engine": result.engine,
+            "pricing_data_sha256": result.catalog.sha256,
+        },
+        "anchor": {
+            "kind": result.anchor.kind,
+            "tco_usd": _round(result.anchor.tco_usd),
+            "capability_class": result.anchor.capability_class,
+            "model": result.anchor.model,
+        },
+        "assumptions": list(result.assumptions),
+        "candidates": [_candidate(c) for c in result.candidates],
+    }
+
+
+def _candidate(run: CandidateRun) -> dict[str, Any]:
+    cand, score = run.candidate, run.cost_score
+    return {
+        "name": cand.name,
+        "provider": cand.provider,
+        "model": cand.model.id,
+        "capability_class": cand.model.capability_class,
+        "region": cand.region,
+        "discount": cand.discount,
+        "tco_usd": _band(run.tco_usd),
+        "npv_usd": _band(run.npv_usd),
+        "requests_total_mean": _round(float(run.requests.sum(axis=1).mean())),
+        "cost_per_1k_requests_usd": _round(cost_per_1k(run)),
+        "budget_years": [
+            {
+                "year": b.year,
+                "first_month": b.first_month,
+                "months": b.months,
+                "p50_usd": _round(b.p50_usd),
+                "p80_usd": _round(b.p80_usd),
+                "p90_usd": _round(b.p90_usd),
+                "contingency_usd": _round(b.contingency_usd),
+            }
+            for b in run.budgets
+        ],
+        "factors": {
+            "cost": {
+                "score": _round(score.score),
+                "score_p10": _round(score.score_p10),
+                "score_p90": _round(score.score_p90),
+                "tco_to_anchor": _round(score.tco_to_anchor),
+                "anchor_usd": _round(score.anchor_usd),
+            }
+        },
+        "notes": list(run.notes),
+    }
+
+
+def cost_per_1k(run: CandidateRun) -> float:
+    """Mean TCO per 1,000 requests over the horizon, USD."""
+    requests = float(run.requests.sum(axis=1).mean())
+    return float(run.tco_usd.mean()) / requests * 1000.0 if requests else 0.0
+
+
+def render_summary_json(result: Result) -> str:
+    """``summary.json`` text."""
+    return json.dumps(build_summary(result), indent=2) + "\n"
+
+
+def render_monthly_csv(result: Result) -> str:
+    """``monthly.csv``: one row per month x candidate x workload."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(MONTHLY_COLUMNS)
+    for run in result.candidates:
+        for wl in run.workloads:
+            for t, label in enumerate(result.month_labels):
+                writer.writerow([label, run.candidate.name, *_monthly_row(wl, t)])
+    return buf.getvalue()
+
+
+def _monthly_row(wl: WorkloadRun, t: int) -> list[str]:
+    ledger = wl.ledger
+    requests = float(ledger.requests[:, t].mean())
+    cost = wl.cost_usd[:, t]
+    band = Band.of(cost)
+    per_1k = band.mean / requests * 1000.0 if requests else 0.0
+    tokens = [float(ledger.total(k)[:, t].mean()) for k in _TOKEN_KINDS]
+    shares = [float(ledger.share(s)[:, t].mean()) for s in _SHARE_TIERS]
+    return [
+        wl.workload,
+        f"{requests:.1f}",
+        *(f"{x:.1f}" for x in tokens),
+        *(f"{x:.4f}" for x in shares),
+        *(f"{x:.4f}" for x in (band.mean, band.p10, band.p50, band.p90)),
+        f"{per_1k:.6f}",
+    ]
+
+
+_TOKEN_KINDS = ("input", "cached_input", "cache_write", "output")
+_SHARE_TIERS = ("batch", "flex", "priority")
+
+
+def render_scores_csv(result: Result) -> str:
+    """``scores.csv``: one row per candidate x factor tcosim computes."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(SCORE_COLUMNS)
+    for run in result.candidates:
+        s = run.cost_score
+        writer.writerow(
+            [
+                run.candidate.name,
+                "cost",
+                f"{s.score:.4f}",
+                f"{s.score_p10:.4f}",
+                f"{s.score_p90:.4f}",
+                "tco_to_anchor",
+                f"{s.tco_to_anchor:.6f}",
+                "ratio (mean TCO / anchor USD)",
+            ]
+        )
+    return buf.getvalue()
+
+
+def _band(values: FloatArray) -> dict[str, float]:
+    return {k: _round(v) for k, v in Band.of(values).as_dict().items()}
+
+
+def _round(value: float) -> float:
+    """Six significant decimals: enough for money, stable across runs."""
+    return float(np.round(value, 6))

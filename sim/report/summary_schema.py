@@ -1,0 +1,119 @@
+"""JSON Schema of ``summary.json`` (``tcosim schema summary``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+JsonDict = dict[str, Any]
+
+_NUM: JsonDict = {"type": "number"}
+_BAND: JsonDict = {
+    "type": "object",
+    "required": ["mean", "p10", "p50", "p90"],
+    "properties": {k: _NUM for k in ("mean", "p10", "p50", "p90")},
+    "additionalProperties": False,
+}
+
+
+def _obj(props: JsonDict, extra: bool = False) -> JsonDict:
+    return {
+        "type": "object",
+        "required": sorted(props),
+        "properties": props,
+        "additionalProperties": extra,
+    }
+
+
+def _cost_factor() -> JsonDict:
+    return _obj(
+        {
+            "score": {"type": "number", "minimum": 1, "maximum": 5},
+            "score_p10": {"type": "number", "minimum": 1, "maximum": 5},
+            "score_p90": {"type": "number", "minimum": 1, "maximum": 5},
+            "tco_to_anchor": {**_NUM, "description": "mean TCO / anchor"},
+            "anchor_usd": _NUM,
+        }
+    )
+
+
+def _budget_year() -> JsonDict:
+    return _obj(
+        {
+            "year": {"type": "integer", "minimum": 1},
+            "first_month": {"type": "string"},
+            "months": {"type": "integer", "minimum": 1, "maximum": 12},
+            "p50_usd": _NUM,
+            "p80_usd": _NUM,
+            "p90_usd": _NUM,
+            "contingency_usd": {**_NUM, "description": "P80 - P50"},
+        }
+    )
+
+
+def _candidate() -> JsonDict:
+    return _obj(
+        {
+            "name": {"type": "string"},
+            "provider": {"type": "string"},
+            "model": {"type": "string"},
+            "capability_class": {"enum": ["small", "mid", "frontier"]},
+            "region": {"type": "string"},
+            "discount": _NUM,
+            "tco_usd": {**_BAND, "description": "undiscounted total, USD"},
+            "npv_usd": {**_BAND, "description": "discounted total, USD"},
+            "requests_total_mean": _NUM,
+            "cost_per_1k_requests_usd": _NUM,
+            "budget_years": {"type": "array", "items": _budget_year()},
+            # Factors 11 and 12 join 'cost' as they are computed.
+            "factors": {
+                "type": "object",
+                "required": ["cost"],
+                "properties": {"cost": _cost_factor()},
+                "additionalProperties": True,
+            },
+            "notes": {"type": "array", "items": {"type": "string"}},
+        }
+    )
+
+
+def summary_json_schema() -> JsonDict:
+    """Return the JSON Schema (draft 2020-12) of ``summary.json``."""
+    schema = _obj(
+        {
+            "schema_version": {"const": 1},
+            "tcosim_version": {"type": "string"},
+            "created_utc": {"type": "string"},
+            "scenario": _obj(
+                {
+                    "name": {"type": "string"},
+                    "start": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+                    "months": {"type": "integer"},
+                    "sha256": {"type": "string"},
+                    "prices": {"enum": ["forecast", "frozen"]},
+                    "discount_rate": _NUM,
+                    "capability_class": {"type": "string"},
+                }
+            ),
+            "run": _obj(
+                {
+                    "seed": {"type": "integer"},
+                    "paths": {"type": "integer"},
+                    "engine": {"type": "string"},
+                    "pricing_data_sha256": {"type": "string"},
+                }
+            ),
+            "anchor": _obj(
+                {
+                    "kind": {"enum": ["budget", "cheapest-model"]},
+                    "tco_usd": _NUM,
+                    "capability_class": {"type": "string"},
+                    "model": {"type": ["string", "null"]},
+                }
+            ),
+            "assumptions": {"type": "array", "items": {"type": "string"}},
+            "candidates": {"type": "array", "items": _candidate()},
+        }
+    )
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "tcosim run summary"
+    return schema

@@ -1,0 +1,462 @@
+"""Scenario files: loading, validation, and the immutable Scenario object.
+
+A scenario is one planning question: a horizon, workloads (streams of
+traffic) and candidates (a provider's model with its terms). Validation
+runs in two passes that both collect problems: the JSON Schema of
+:mod:`sim.scenario_schema` (types, ranges, unknown keys), then cross-field
+rules (duplicates, token distributions, known providers and models). Every
+problem of the file is reported together, as ``file: key.path: message``,
+with list indices counted from 0.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sim.catalog import CAPABILITY_CLASSES, Catalog, CatalogLookupError, Model
+from sim.errors import InputError, ProblemLog, suggest
+from sim.profiles import DAILY_PROFILES, WEEKLY_PROFILES, normalise
+from sim.scenario_schema import scenario_json_schema
+from sim.schema_errors import report_schema_errors
+
+Z90 = 1.2815515655446004  # standard normal quantile at 0.90
+
+
+@dataclass(frozen=True)
+class TokenDist:
+    """Tokens per request, lognormal with this mean and log-sd ``sigma``.
+
+    ``sigma == 0`` means every request has exactly ``mean`` tokens.
+    """
+
+    mean: float
+    sigma: float = 0.0
+
+    @property
+    def mu(self) -> float:
+        """Mean of the log of tokens."""
+        return math.log(self.mean) - 0.5 * self.sigma**2
+
+    def share_above(self, threshold: float) -> tuple[float, float]:
+        """Shares of requests and of tokens in requests above ``threshold``.
+
+        Closed form for the lognormal: P(X > t) and E[X; X > t] / E[X].
+        """
+        if self.sigma == 0:
+            above = 1.0 if self.mean > threshold else 0.0
+            return above, above
+        z = (math.log(threshold) - self.mu) / self.sigma
+        return _norm_sf(z), _norm_sf(z - self.sigma)
+
+    def quantile(self, q: float) -> float:
+        """The ``q`` quantile of tokens per request (0 < q < 1)."""
+        if self.sigma == 0:
+            return self.mean
+        return math.exp(self.mu + self.sigma * _norm_ppf(q))
+
+
+@dataclass(frozen=True)
+class Growth:
+    """Volume growth. ``rate`` is per month; ``sd`` is drawn once per path."""
+
+    kind: str = "none"
+    rate: float = 0.0
+    sd: float = 0.0
+    cap: float | None = None
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One stream of traffic with its volume, shape and token mix."""
+
+    name: str
+    requests_per_day: float
+    growth: Growth
+    daily_profile: tuple[float, ...]
+    weekly_profile: tuple[float, ...]
+    input_tokens: TokenDist
+    output_tokens: TokenDist
+    cacheable_prefix_tokens: int = 0
+    cache_hit_ratio: float = 0.0
+    batch_share: float = 0.0
+    flex_share: float = 0.0
+    priority_share: float = 0.0
+    volume_sd: float = 0.0
+
+
+@dataclass(frozen=True)
+class PriceOverride:
+    """Negotiated list prices, USD per 1M tokens; None keeps the sheet's."""
+
+    input: float | None = None
+    output: float | None = None
+    cached_input: float | None = None
+    cache_write: float | None = None
+    batch_input: float | None = None
+    batch_output: float | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A provider's model with the terms a team would run it on."""
+
+    name: str
+    provider: str
+    model: Model
+    region: str = "global"
+    discount: float = 0.0
+    price: PriceOverride | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One validated planning question."""
+
+    name: str
+    path: str
+    sha256: str
+    start: date
+    months: int
+    discount_rate: float
+    seed: int
+    paths: int
+    prices: str
+    capability_class: str
+    workloads: tuple[Workload, ...]
+    candidates: tuple[Candidate, ...]
+    budget_usd: float | None = None
+    description: str = ""
+
+    def month_start(self, t: int) -> date:
+        """First day of month ``t`` (0 = the start month)."""
+        index = self.start.year * 12 + self.start.month - 1 + t
+        return date(index // 12, index % 12 + 1, 1)
+
+
+def load_scenario(path: str | Path, catalog: Catalog) -> Scenario:
+    """Read, validate and build a scenario.
+
+    Raises:
+        InputError: listing every problem of the file.
+    """
+    name = str(path)
+    raw_bytes = _read_bytes(name)
+    doc = _parse_toml(name, raw_bytes)
+    log = ProblemLog(name)
+    report_schema_errors(log, _dates_to_text(doc), scenario_json_schema())
+    _check_cross_fields(log, doc, catalog)
+    log.raise_if_any()
+    return _build(doc, name, hashlib.sha256(raw_bytes).hexdigest(), catalog)
+
+
+def _read_bytes(name: str) -> bytes:
+    try:
+        return Path(name).read_bytes()
+    except FileNotFoundError:
+        raise InputError.single(name, "", "file not found") from None
+    except OSError as exc:
+        raise InputError.single(name, "", f"cannot read: {exc.strerror}") from None
+
+
+def _parse_toml(name: str, raw: bytes) -> dict[str, Any]:
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError.single(name, "", "not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError.single(name, "", f"invalid TOML: {exc}") from None
+
+
+def _dates_to_text(value: Any) -> Any:
+    """TOML dates become ISO strings so the JSON Schema can check them."""
+    if isinstance(value, dict):
+        return {k: _dates_to_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dates_to_text(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()[:10]
+    return value
+
+
+# --- cross-field rules -------------------------------------------------------
+
+
+def _check_cross_fields(log: ProblemLog, doc: dict[str, Any], cat: Catalog) -> None:
+    scenario = doc.get("scenario")
+    start = None
+    if isinstance(scenario, dict) and "start" in scenario:
+        start = _check_start(log, scenario["start"])
+    workloads = _entries(doc, "workload")
+    candidates = _entries(doc, "candidate")
+    _check_unique(log, "workload", workloads)
+    _check_unique(log, "candidate", candidates)
+    for i, wl in workloads:
+        _check_workload(log, f"workload[{i}]", wl)
+    for i, cand in candidates:
+        _check_candidate(log, f"candidate[{i}]", cand, cat, start)
+
+
+def _entries(doc: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
+    items = doc.get(key)
+    if not isinstance(items, list):
+        return []
+    return [(i, it) for i, it in enumerate(items) if isinstance(it, dict)]
+
+
+def _check_start(log: ProblemLog, value: Any) -> date | None:
+    if isinstance(value, date):
+        return date(value.year, value.month, 1)
+    if not isinstance(value, str):
+        return None
+    try:
+        year, month = int(value[:4]), int(value[5:7])
+        parsed = date.fromisoformat(value) if len(value) == 10 else None
+        return parsed.replace(day=1) if parsed else date(year, month, 1)
+    except ValueError:
+        log.add(
+            "scenario.start",
+            f"'{value}' is not a calendar date; expected YYYY-MM-DD or YYYY-MM",
+        )
+        return None
+
+
+def _check_unique(
+    log: ProblemLog, key: str, items: list[tuple[int, dict[str, Any]]]
+) -> None:
+    seen: dict[str, int] = {}
+    for i, item in items:
+        name = item.get("name")
+        if not isinstance(name, str):
+            continue
+        if name in seen:
+            log.add(
+                f"{key}[{i}].name",
+                f"duplicate name '{name}' (also {key}[{seen[name]}]); "
+                "expected unique names",
+            )
+        else:
+            seen[name] = i
+
+
+def _check_workload(log: ProblemLog, key: str, wl: dict[str, Any]) -> None:
+    for part in ("input_tokens", "output_tokens"):
+        dist = wl.get(part)
+        if isinstance(dist, dict):
+            _check_dist(log, f"{key}.{part}", dist)
+    growth = wl.get("growth")
+    if isinstance(growth, dict):
+        _check_growth(log, f"{key}.growth", growth)
+    _check_shares(log, key, wl)
+    _check_prefix(log, key, wl)
+
+
+def _check_dist(log: ProblemLog, key: str, dist: dict[str, Any]) -> None:
+    has_mean = "mean" in dist
+    has_pct = "p50" in dist or "p90" in dist
+    if has_mean == has_pct:
+        log.add(key, "expected either mean (and sd) or p50 and p90")
+    elif has_pct and not ("p50" in dist and "p90" in dist):
+        log.add(key, "expected both p50 and p90")
+    elif has_pct and "sd" in dist:
+        log.add(f"{key}.sd", "sd goes with mean, not with p50/p90")
+    elif has_pct and _num(dist["p90"]) < _num(dist["p50"]):
+        log.add(
+            f"{key}.p90",
+            f"{dist['p90']} is below p50 {dist['p50']}; expected p90 >= p50",
+        )
+
+
+def _check_growth(log: ProblemLog, key: str, growth: dict[str, Any]) -> None:
+    kind = growth.get("kind")
+    if kind == "none":
+        for extra in ("rate", "sd", "cap"):
+            if extra in growth and _num(growth[extra]) != 0:
+                log.add(f"{key}.{extra}", "not used with kind 'none'; remove it")
+        return
+    if kind in ("linear", "exponential", "logistic") and "rate" not in growth:
+        log.add(f"{key}.rate", f"missing; kind '{kind}' needs a monthly rate")
+    if kind == "logistic" and "cap" not in growth:
+        log.add(f"{key}.cap", "missing; kind 'logistic' needs a cap (> 1)")
+    if kind in ("linear", "exponential") and "cap" in growth:
+        log.add(f"{key}.cap", f"only used with kind 'logistic', not '{kind}'")
+    if kind == "exponential" and _num(growth.get("rate", 0)) <= -1:
+        log.add(f"{key}.rate", f"{growth['rate']} is <= -1; expected > -1")
+
+
+def _check_shares(log: ProblemLog, key: str, wl: dict[str, Any]) -> None:
+    names = ("batch_share", "flex_share", "priority_share")
+    total = sum(_num(wl.get(n, 0)) for n in names)
+    if total > 1 + 1e-12:
+        log.add(
+            key,
+            f"batch_share + flex_share + priority_share = {total:g}; "
+            "expected at most 1",
+        )
+
+
+def _check_prefix(log: ProblemLog, key: str, wl: dict[str, Any]) -> None:
+    prefix = wl.get("cacheable_prefix_tokens", 0)
+    dist = wl.get("input_tokens")
+    if not isinstance(dist, dict) or not isinstance(prefix, int):
+        return
+    typical = dist.get("mean", dist.get("p50"))
+    if isinstance(typical, int | float) and prefix > typical:
+        log.add(
+            f"{key}.cacheable_prefix_tokens",
+            f"{prefix} exceeds the typical prompt of {typical:g} tokens; "
+            "expected a prefix no longer than input_tokens",
+        )
+
+
+def _check_candidate(
+    log: ProblemLog,
+    key: str,
+    cand: dict[str, Any],
+    cat: Catalog,
+    start: date | None,
+) -> None:
+    provider, model = cand.get("provider"), cand.get("model")
+    if not isinstance(provider, str) or not isinstance(model, str):
+        return
+    try:
+        sheet = cat.sheet(provider)
+    except CatalogLookupError as exc:
+        log.add(f"{key}.provider", str(exc.args[0]))
+        return
+    try:
+        found = cat.resolve(provider, model)
+    except CatalogLookupError as exc:
+        log.add(f"{key}.model", str(exc.args[0]))
+        return
+    if start is not None and found.regime_at(start) is None:
+        log.add(
+            f"{key}.model",
+            f"'{found.id}' has no price before {found.release_date}, after "
+            f"the scenario start {start:%Y-%m}; expected a model on sale then",
+        )
+    region = cand.get("region", "global")
+    known = sheet.terms.regions
+    if isinstance(region, str) and region != "global" and region not in known:
+        allowed = ", ".join(["global", *sorted(known)])
+        log.add(
+            f"{key}.region",
+            f"unknown region '{region}' for {provider}; expected one of "
+            f"{allowed}" + suggest(region, known),
+        )
+
+
+def _num(value: Any) -> float:
+    """A number from a value the schema pass may have already rejected."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value) if ok else 0.0
+
+
+# --- building the immutable objects -----------------------------------------
+
+
+def _build(doc: dict[str, Any], path: str, digest: str, cat: Catalog) -> Scenario:
+    sc = doc["scenario"]
+    start = _check_start(ProblemLog(path), sc["start"])
+    assert start is not None  # validated above
+    candidates = tuple(_build_candidate(c, cat) for c in doc["candidate"])
+    return Scenario(
+        name=sc["name"],
+        path=path,
+        sha256=digest,
+        start=start,
+        months=int(sc["months"]),
+        discount_rate=float(sc.get("discount_rate", 0.10)),
+        seed=int(sc.get("seed", 42)),
+        paths=int(sc.get("paths", 1000)),
+        prices=str(sc.get("prices", "forecast")),
+        capability_class=sc.get("capability_class") or _lowest_class(candidates),
+        workloads=tuple(_build_workload(w) for w in doc["workload"]),
+        candidates=candidates,
+        budget_usd=sc.get("budget_usd"),
+        description=sc.get("description", ""),
+    )
+
+
+def _lowest_class(candidates: tuple[Candidate, ...]) -> str:
+    ranks = [CAPABILITY_CLASSES.index(c.model.capability_class) for c in candidates]
+    return CAPABILITY_CLASSES[min(ranks)]
+
+
+def _build_workload(wl: Mapping[str, Any]) -> Workload:
+    growth = wl.get("growth", {"kind": "none"})
+    return Workload(
+        name=wl["name"],
+        requests_per_day=float(wl["requests_per_day"]),
+        growth=Growth(
+            kind=growth["kind"],
+            rate=float(growth.get("rate", 0.0)),
+            sd=float(growth.get("sd", 0.0)),
+            cap=growth.get("cap"),
+        ),
+        daily_profile=_build_profile(wl.get("daily_profile"), DAILY_PROFILES),
+        weekly_profile=_build_profile(wl.get("weekly_profile"), WEEKLY_PROFILES),
+        input_tokens=_build_dist(wl["input_tokens"]),
+        output_tokens=_build_dist(wl["output_tokens"]),
+        cacheable_prefix_tokens=int(wl.get("cacheable_prefix_tokens", 0)),
+        cache_hit_ratio=float(wl.get("cache_hit_ratio", 0.0)),
+        batch_share=float(wl.get("batch_share", 0.0)),
+        flex_share=float(wl.get("flex_share", 0.0)),
+        priority_share=float(wl.get("priority_share", 0.0)),
+        volume_sd=float(wl.get("volume_sd", 0.0)),
+    )
+
+
+def _build_profile(
+    value: Any, named: dict[str, tuple[float, ...]]
+) -> tuple[float, ...]:
+    if value is None:
+        value = "flat"
+    weights = named[value] if isinstance(value, str) else value
+    return normalise([float(w) for w in weights])
+
+
+def _build_dist(dist: Mapping[str, Any]) -> TokenDist:
+    if "mean" in dist:
+        mean, sd = float(dist["mean"]), float(dist.get("sd", 0.0))
+        return TokenDist(mean, math.sqrt(math.log1p((sd / mean) ** 2)))
+    p50, p90 = float(dist["p50"]), float(dist["p90"])
+    sigma = math.log(p90 / p50) / Z90
+    return TokenDist(p50 * math.exp(0.5 * sigma**2), sigma)
+
+
+def _build_candidate(cand: Mapping[str, Any], cat: Catalog) -> Candidate:
+    price = cand.get("price")
+    return Candidate(
+        name=cand["name"],
+        provider=cand["provider"],
+        model=cat.resolve(cand["provider"], cand["model"]),
+        region=cand.get("region", "global"),
+        discount=float(cand.get("discount", 0.0)),
+        price=PriceOverride(**{k: float(v) for k, v in price.items()})
+        if price
+        else None,
+    )
+
+
+def _norm_sf(z: float) -> float:
+    """Survival function of the standard normal."""
+    return 0.5 * math.erfc(z / math.sqrt(2.0))
+
+
+def _norm_ppf(q: float) -> float:
+    """Inverse CDF of the standard normal, by bisection on erfc."""
+    lo, hi = -12.0, 12.0
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        if 1.0 - _norm_sf(mid) < q:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)

@@ -1,0 +1,241 @@
+"""The scenario file's JSON Schema: one source for validation and export.
+
+``tcosim schema scenario`` prints :func:`scenario_json_schema`, which TOML
+editors (Taplo, Even Better TOML) use for completion and checks; the loader
+in :mod:`sim.scenario` validates against the same schema before its own
+cross-field checks, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.profiles import DAILY_PROFILES, WEEKLY_PROFILES
+
+NAME_PATTERN = "^[A-Za-z0-9_-]+$"
+DATE_PATTERN = r"^\d{4}-\d{2}(-\d{2})?$"
+MAX_MONTHS = 240
+MAX_PATHS = 100_000
+
+JsonDict = dict[str, Any]
+
+
+def _num(desc: str, minimum: float | None = None, **extra: Any) -> JsonDict:
+    out: JsonDict = {"type": "number", "description": desc}
+    if minimum is not None:
+        out["minimum"] = minimum
+    out.update(extra)
+    return out
+
+
+def _share(desc: str) -> JsonDict:
+    return _num(desc, 0, maximum=1, default=0)
+
+
+def _table(props: JsonDict, required: list[str] | None = None) -> JsonDict:
+    out: JsonDict = {
+        "type": "object",
+        "properties": props,
+        "additionalProperties": False,
+    }
+    if required:
+        out["required"] = required
+    return out
+
+
+def _scenario_table() -> JsonDict:
+    return _table(
+        {
+            "name": {
+                "type": "string",
+                "pattern": NAME_PATTERN,
+                "description": "Output folder name: letters, digits, '-', '_'.",
+            },
+            "description": {"type": "string"},
+            "start": {
+                "type": "string",
+                "pattern": DATE_PATTERN,
+                "description": "First simulated month, a TOML date or "
+                "'YYYY-MM'; the day is ignored.",
+            },
+            "months": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_MONTHS,
+                "description": "Horizon in calendar months.",
+            },
+            "discount_rate": _num(
+                "Effective annual rate for NPV (0.10 = 10%/year).",
+                0,
+                maximum=1,
+                default=0.10,
+            ),
+            "seed": {"type": "integer", "minimum": 0, "default": 42},
+            "paths": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_PATHS,
+                "default": 1000,
+                "description": "Monte Carlo paths.",
+            },
+            "prices": {
+                "enum": ["forecast", "frozen"],
+                "default": "forecast",
+                "description": "'frozen': list prices at the start month held "
+                "flat; 'forecast': dated regimes, scheduled changes included.",
+            },
+            "budget_usd": _num(
+                "Total budget over the horizon, USD; anchors the cost score.",
+                0,
+                exclusiveMinimum=0,
+            ),
+            "capability_class": {
+                "enum": ["small", "mid", "frontier"],
+                "description": "Class the workloads need; the cheapest current "
+                "catalogue model of it anchors the cost score. Default: the "
+                "lowest class among the candidates' models.",
+            },
+        },
+        required=["name", "start", "months"],
+    )
+
+
+def _token_dist(desc: str) -> JsonDict:
+    return _table(
+        {
+            "mean": _num("Mean tokens per request.", 0, exclusiveMinimum=0),
+            "sd": _num("Standard deviation, tokens (0: constant).", 0),
+            "p50": _num("Median tokens per request.", 0, exclusiveMinimum=0),
+            "p90": _num("90th percentile, tokens.", 0, exclusiveMinimum=0),
+        }
+    ) | {"description": desc + " Give mean (and sd), or p50 and p90."}
+
+
+def _profile(names: tuple[str, ...], length: int, unit: str) -> JsonDict:
+    return {
+        "description": f"A named shape or {length} non-negative weights, one "
+        f"per {unit}.",
+        "default": "flat",
+        "oneOf": [
+            {"enum": list(names)},
+            {
+                "type": "array",
+                "items": {"type": "number", "minimum": 0},
+                "minItems": length,
+                "maxItems": length,
+            },
+        ],
+    }
+
+
+def _growth() -> JsonDict:
+    return _table(
+        {
+            "kind": {"enum": ["none", "linear", "exponential", "logistic"]},
+            "rate": _num(
+                "Per month: linear adds rate x start volume each month; "
+                "exponential multiplies by (1 + rate); logistic steepness."
+            ),
+            "sd": _num("Standard deviation of rate, drawn once per path.", 0),
+            "cap": _num(
+                "Logistic only: saturation volume as a multiple of the start "
+                "month (> 1).",
+                1,
+                exclusiveMinimum=1,
+            ),
+        },
+        required=["kind"],
+    )
+
+
+def _workload() -> JsonDict:
+    return _table(
+        {
+            "name": {"type": "string", "pattern": NAME_PATTERN},
+            "requests_per_day": _num(
+                "Mean requests per day over the start month.",
+                0,
+                exclusiveMinimum=0,
+            ),
+            "growth": _growth(),
+            "volume_sd": _num(
+                "Month-to-month volume noise, coefficient of variation.",
+                0,
+                default=0,
+            ),
+            "daily_profile": _profile(DAILY_PROFILES_NAMES, 24, "hour (UTC)"),
+            "weekly_profile": _profile(WEEKLY_PROFILES_NAMES, 7, "weekday, Mon"),
+            "input_tokens": _token_dist("The whole prompt of a request."),
+            "output_tokens": _token_dist("Output tokens, reasoning included."),
+            "cacheable_prefix_tokens": {
+                "type": "integer",
+                "minimum": 0,
+                "default": 0,
+                "description": "Part of the prompt shared across requests.",
+            },
+            "cache_hit_ratio": _share(
+                "Assumed share of requests whose prefix is read from the "
+                "provider's prompt cache."
+            ),
+            "batch_share": _share("Share of requests sent to the batch API."),
+            "flex_share": _share("Share of requests on the flex tier."),
+            "priority_share": _share("Share of requests on the priority tier."),
+        },
+        required=["name", "requests_per_day", "input_tokens", "output_tokens"],
+    )
+
+
+PRICE_KEYS = (
+    "input",
+    "output",
+    "cached_input",
+    "cache_write",
+    "batch_input",
+    "batch_output",
+)
+
+
+def _candidate() -> JsonDict:
+    price = _table(
+        {k: _num(f"{k} price, USD per 1M tokens.", 0) for k in PRICE_KEYS}
+    ) | {"description": "Negotiated or private list prices, USD per 1M tokens."}
+    return _table(
+        {
+            "name": {"type": "string", "pattern": NAME_PATTERN},
+            "provider": {"type": "string", "description": "A price sheet."},
+            "model": {"type": "string", "description": "Model id or alias."},
+            "region": {
+                "type": "string",
+                "default": "global",
+                "description": "'global' or a region the price sheet lists.",
+            },
+            "discount": _num(
+                "Negotiated discount on every price (0.15 = 15% off).",
+                0,
+                exclusiveMaximum=1,
+                default=0,
+            ),
+            "price": price,
+        },
+        required=["name", "provider", "model"],
+    )
+
+
+DAILY_PROFILES_NAMES = tuple(DAILY_PROFILES)
+WEEKLY_PROFILES_NAMES = tuple(WEEKLY_PROFILES)
+
+
+def scenario_json_schema() -> JsonDict:
+    """Return the JSON Schema (draft 2020-12) of a scenario file."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "tcosim scenario",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["scenario", "workload", "candidate"],
+        "properties": {
+            "scenario": _scenario_table(),
+            "workload": {"type": "array", "minItems": 1, "items": _workload()},
+            "candidate": {"type": "array", "minItems": 1, "items": _candidate()},
+        },
+    }
