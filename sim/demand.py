@@ -92,7 +92,7 @@ def simulate_requests(workload: Workload, scenario: Scenario) -> FloatArray:
 
     if workload.volume_sd > 0:
         requests = requests * _lognormal_noise(rng, workload.volume_sd, n, months)
-    return requests
+    return np.asarray(requests, dtype=np.float64)
 
 
 def _lognormal_noise(
@@ -101,7 +101,7 @@ def _lognormal_noise(
     """Multiplicative noise with mean 1 and coefficient of variation ``cv``."""
     sigma2 = np.log1p(cv**2)
     z = rng.standard_normal((n, months))
-    return np.exp(np.sqrt(sigma2) * z - 0.5 * sigma2)
+    return np.asarray(np.exp(np.sqrt(sigma2) * z - 0.5 * sigma2))
 
 
 def _shift(start: date, t: int) -> tuple[int, int]:
