@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from typing import Any
 from sim.catalog import CAPABILITY_CLASSES, Catalog, CatalogLookupError, Model
 from sim.errors import InputError, ProblemLog, suggest
 from sim.profiles import DAILY_PROFILES, WEEKLY_PROFILES, normalise
-from sim.scenario_schema import scenario_json_schema
+from sim.scenario_schema import DATE_PATTERN, scenario_json_schema
 from sim.schema_errors import report_schema_errors
 
 Z90 = 1.2815515655446004  # standard normal quantile at 0.90
@@ -213,8 +214,8 @@ def _entries(doc: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
 def _check_start(log: ProblemLog, value: Any) -> date | None:
     if isinstance(value, date):
         return date(value.year, value.month, 1)
-    if not isinstance(value, str):
-        return None
+    if not isinstance(value, str) or not re.match(DATE_PATTERN, value):
+        return None  # the schema pass has reported it
     try:
         year, month = int(value[:4]), int(value[5:7])
         parsed = date.fromisoformat(value) if len(value) == 10 else None

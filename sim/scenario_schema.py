@@ -22,7 +22,7 @@ JsonDict = dict[str, Any]
 
 def _num(desc: str, minimum: float | None = None, **extra: Any) -> JsonDict:
     out: JsonDict = {"type": "number", "description": desc}
-    if minimum is not None:
+    if minimum is not None and "exclusiveMinimum" not in extra:
         out["minimum"] = minimum
     out.update(extra)
     return out
