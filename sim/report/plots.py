@@ -1,0 +1,198 @@
+"""The report's figures: monthly cost fans, cumulative TCO, cost by kind.
+
+Figures are drawn on matplotlib's Agg canvas through the object-oriented
+``Figure`` API rather than ``pyplot``: pyplot keeps global state (a figure
+registry, the session's backend), and a library that switched a notebook
+user's backend or leaked figures would be a poor guest. Each figure is
+garbage once saved, so nothing needs closing.
+
+PNG files carry no ``Software`` tag and no timestamp, so two runs with the
+same scenario and seed write byte-identical images.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.engine.ledger import KINDS, split_category
+from sim.pipeline import CandidateRun, Result
+from sim.stats import FloatArray
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+CUMULATIVE_PNG = "cumulative_tco.png"
+BREAKDOWN_PNG = "cost_breakdown.png"
+KIND_LABELS = {
+    "input": "input",
+    "cached_input": "cached input",
+    "cache_write": "cache writes",
+    "output": "output",
+}
+DPI = 100
+FIGSIZE_INCHES = (8.0, 4.5)
+BAND_ALPHA = 0.25
+QUANTILES = (0.1, 0.5, 0.9)
+
+
+def monthly_png(candidate: str) -> str:
+    """File name of one candidate's monthly cost fan chart."""
+    return f"monthly_cost_{candidate}.png"
+
+
+def render_plots(result: Result, folder: Path) -> list[Path]:
+    """Draw every figure of the report as a PNG in ``folder``.
+
+    Args:
+        result: the run to draw.
+        folder: the plots folder (``<out>/plots``); created if missing.
+
+    Returns:
+        The files written: one monthly fan per candidate (in the scenario's
+        order), then the cumulative TCO and the cost breakdown.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    labels = result.month_labels
+    written = [
+        _save(
+            partial(_draw_monthly, run=run, labels=labels),
+            folder / monthly_png(run.candidate.name),
+        )
+        for run in result.candidates
+    ]
+    written.append(
+        _save(partial(_draw_cumulative, result=result), folder / CUMULATIVE_PNG)
+    )
+    written.append(
+        _save(partial(_draw_breakdown, result=result), folder / BREAKDOWN_PNG)
+    )
+    return written
+
+
+def usd_by_kind(run: CandidateRun) -> dict[str, float]:
+    """Mean over paths of the horizon's cost by token kind, USD.
+
+    Every service tier is included and long-context tokens count under
+    their kind. The four standard kinds always appear, in ledger order;
+    kinds the ledger adds later follow them.
+    """
+    out = dict.fromkeys(KINDS, 0.0)
+    for workload in run.workloads:
+        for key, usd in workload.cost_lines.items():
+            kind = split_category(key)[1]
+            out[kind] = out.get(kind, 0.0) + float(usd.sum(axis=1).mean())
+    return out
+
+
+def kind_label(kind: str) -> str:
+    """Words for a ledger kind, e.g. ``cache_write`` -> ``cache writes``."""
+    return KIND_LABELS.get(kind, kind.replace("_", " "))
+
+
+# --- drawing -----------------------------------------------------------------
+
+
+def _save(draw: Callable[[Axes], None], path: Path) -> Path:
+    """Draw on a fresh Agg figure and write it as a reproducible PNG."""
+    fig = _new_figure()
+    draw(fig.add_subplot())
+    # Without the Software tag the PNG holds nothing that varies by
+    # machine or matplotlib build, so reruns give identical bytes.
+    fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
+    return path
+
+
+def _new_figure() -> Figure:
+    # Imported here so that importing sim.report stays light.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=FIGSIZE_INCHES, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _draw_monthly(ax: Axes, run: CandidateRun, labels: Sequence[str]) -> None:
+    x = np.arange(len(labels))
+    p10, p50, p90 = _quantiles(run.cost_usd)
+    ax.fill_between(x, p10, p90, alpha=BAND_ALPHA, label="p10\u2013p90 across paths")
+    ax.plot(x, p50, label="p50 (median)")
+    ax.plot(x, run.cost_usd.mean(axis=0), linestyle="--", label="mean")
+
+    cand = run.candidate
+    ax.set_title(f"Monthly cost: {cand.name} ({cand.model.key})")
+    ax.set_ylabel("USD per month")
+    _month_axis(ax, labels)
+    _usd_axis(ax)
+    ax.legend(loc="best")
+
+
+def _draw_cumulative(ax: Axes, result: Result) -> None:
+    x = np.arange(len(result.month_labels))
+    for i, run in enumerate(result.candidates):
+        # Quantiles of each month's running total across paths: a sum of
+        # monthly quantiles would overstate the spread.
+        p10, p50, p90 = _quantiles(np.cumsum(run.cost_usd, axis=1))
+        colour = f"C{i % 10}"
+        ax.fill_between(x, p10, p90, color=colour, alpha=BAND_ALPHA)
+        ax.plot(x, p50, color=colour, label=f"{run.candidate.name} p50")
+
+    ax.set_title("Cumulative TCO: p50 lines, p10\u2013p90 bands")
+    ax.set_ylabel("cumulative USD")
+    _month_axis(ax, result.month_labels)
+    _usd_axis(ax)
+    ax.legend(loc="upper left")
+
+
+def _draw_breakdown(ax: Axes, result: Result) -> None:
+    names = [run.candidate.name for run in result.candidates]
+    by_kind = [usd_by_kind(run) for run in result.candidates]
+    kinds = list(dict.fromkeys(k for shares in by_kind for k in shares))
+    bottom = np.zeros(len(names))
+    for kind in kinds:
+        heights = np.array([shares.get(kind, 0.0) for shares in by_kind])
+        ax.bar(names, heights, bottom=bottom, label=kind_label(kind))
+        bottom += heights
+
+    ax.set_title("Where the money goes: mean TCO by token kind")
+    ax.set_xlabel("candidate")
+    ax.set_ylabel("mean TCO over the horizon, USD")
+    # Reversed so that the legend reads in the stack's top-to-bottom order.
+    ax.legend(loc="best", reverse=True)
+    _usd_axis(ax)
+
+
+def _quantiles(values: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """p10, p50 and p90 across paths (axis 0) of a (paths, months) array."""
+    p10, p50, p90 = np.quantile(values, QUANTILES, axis=0)
+    return p10, p50, p90
+
+
+def _month_axis(ax: Axes, labels: Sequence[str]) -> None:
+    """Month labels (YYYY-MM) at a step that keeps them from overlapping."""
+    step = next((s for s in (1, 3, 6, 12) if len(labels) / s <= 12), 12)
+    ticks = list(range(0, len(labels), step))
+    ax.set_xticks(ticks, [labels[t] for t in ticks], rotation=30, ha="right")
+    ax.set_xlabel("month (YYYY-MM)")
+    ax.set_xlim(0, max(len(labels) - 1, 1))
+
+
+def _usd_axis(ax: Axes) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(_usd_tick))
+    ax.set_ylim(bottom=0)
+    ax.grid(axis="y", alpha=0.3)
+
+
+def _usd_tick(value: float, _position: int | None) -> str:
+    """Whole dollars with thousands separators; small values keep decimals."""
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
