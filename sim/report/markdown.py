@@ -295,7 +295,8 @@ def _money(result: Result, figures: dict[str, Path]) -> list[Block]:
     blocks.append(_table(header, rows))
     blocks += _take(figures, BREAKDOWN_PNG, "Mean TCO by token kind")
     if len(result.scenario.workloads) > 1:
-        blocks.append(_by_workload(result))
+        lead = Paragraph("By workload, as means over paths of the horizon's total:")
+        blocks += [lead, _by_workload(result)]
     return blocks
 
 
