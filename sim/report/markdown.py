@@ -31,7 +31,7 @@ from sim.report.plots import (
 )
 from sim.report.summary import cost_per_1k
 from sim.scoring import CostScore
-from sim.stats import Band
+from sim.stats import Band, YearBudget
 
 FORMULA = "score = clip(4 - log2(TCO / anchor), 1, 5)"
 DASH = "\u2013"  # en dash: the ends of a range, never a minus sign
@@ -251,16 +251,7 @@ def _budgets(result: Result, figures: dict[str, Path]) -> list[Block]:
         "contingency P80-P50 USD",
     )
     rows = [
-        (
-            run.candidate.name,
-            str(b.year),
-            b.first_month,
-            str(b.months),
-            format_usd(b.p50_usd),
-            format_usd(b.p80_usd),
-            format_usd(b.p90_usd),
-            format_usd(b.contingency_usd),
-        )
+        _budget_row(run.candidate.name, b)
         for run in result.candidates
         for b in run.budgets
     ]
@@ -272,6 +263,12 @@ def _budgets(result: Result, figures: dict[str, Path]) -> list[Block]:
         "years in five."
     )
     return [Heading(2, "Budget by year"), note, _table(header, rows, 3)]
+
+
+def _budget_row(candidate: str, year: YearBudget) -> tuple[str, ...]:
+    usd = (year.p50_usd, year.p80_usd, year.p90_usd, year.contingency_usd)
+    facts = (candidate, str(year.year), year.first_month, str(year.months))
+    return facts + tuple(format_usd(v) for v in usd)
 
 
 def _money(result: Result, figures: dict[str, Path]) -> list[Block]:

@@ -140,7 +140,8 @@ def _draw_cumulative(ax: Axes, result: Result) -> None:
         # monthly quantiles would overstate the spread.
         p10, p50, p90 = _quantiles(np.cumsum(run.cost_usd, axis=1))
         colour = f"C{i % 10}"
-        ax.fill_between(x, p10, p90, color=colour, alpha=BAND_ALPHA)
+        # Fainter than a lone fan: several bands overlap here.
+        ax.fill_between(x, p10, p90, color=colour, alpha=BAND_ALPHA / 2)
         ax.plot(x, p50, color=colour, label=f"{run.candidate.name} p50")
 
     ax.set_title("Cumulative TCO: p50 lines, p10\u2013p90 bands")
@@ -154,13 +155,16 @@ def _draw_breakdown(ax: Axes, result: Result) -> None:
     names = [run.candidate.name for run in result.candidates]
     by_kind = [usd_by_kind(run) for run in result.candidates]
     kinds = list(dict.fromkeys(k for shares in by_kind for k in shares))
+    x = np.arange(len(names))
     bottom = np.zeros(len(names))
     for kind in kinds:
         heights = np.array([shares.get(kind, 0.0) for shares in by_kind])
-        ax.bar(names, heights, bottom=bottom, label=kind_label(kind))
+        ax.bar(x, heights, bottom=bottom, label=kind_label(kind))
         bottom += heights
 
     ax.set_title("Where the money goes: mean TCO by token kind")
+    # Slanted, since candidate names are often longer than a bar is wide.
+    ax.set_xticks(x, names, rotation=20, ha="right", rotation_mode="anchor")
     ax.set_xlabel("candidate")
     ax.set_ylabel("mean TCO over the horizon, USD")
     # Reversed so that the legend reads in the stack's top-to-bottom order.
