@@ -734,15 +734,7 @@ def _build_regimes(table: _Table) -> tuple[PriceRegime, ...] | None:
 
 
 def _build_regime(item: _Table) -> PriceRegime | None:
-    start = item.day("effective_from")
-    end = item.day("effective_to", required=False)
-    if start is not None and end is not None and end <= start:
-        item.problem(
-            "effective_to",
-            f"found {end}, not after effective_from {start}; expected a later "
-            "date, or no effective_to",
-        )
-        end = None
+    start, end = _regime_dates(item)
     prices = {
         key: item.number(key, required=key.startswith(("input", "output")))
         for key in _PRICE_KEYS
@@ -771,6 +763,20 @@ def _build_regime(item: _Table) -> PriceRegime | None:
         notes=notes or "",
         context_window=context_window,
     )
+
+
+def _regime_dates(item: _Table) -> tuple[date | None, date | None]:
+    """``effective_from`` and ``effective_to``; no start if the range is bad."""
+    start = item.day("effective_from")
+    end = item.day("effective_to", required=False)
+    if start is not None and end is not None and end <= start:
+        item.problem(
+            "effective_to",
+            f"found {end}, not after effective_from {start}; expected a later "
+            "date, or no effective_to",
+        )
+        return None, end  # no usable range: keep it out of the overlap check
+    return start, end
 
 
 def _build_long_context(table: _Table) -> LongContext | None:
@@ -873,8 +879,13 @@ class _Table:
         if required and not value:
             self._wrong(key, value, "a list of at least one string")
             return None
-        items = [self.text(f"{key}[{i}]") for i in range(len(value))]
-        return [s for s in items if s is not None] if None not in items else None
+        items: list[str] = []
+        for index, item in enumerate(value):
+            if isinstance(item, str) and item:
+                items.append(item)
+            else:
+                self._wrong(f"{key}[{index}]", item, "a non-empty string")
+        return items if len(items) == len(value) else None
 
     def day(self, key: str, required: bool = True) -> date | None:
         """A TOML local date (not a date-time, not a quoted string)."""
@@ -969,17 +980,10 @@ class _Table:
         return {name: value for name, value in found.items() if value is not None}
 
     def _get(self, key: str, required: bool, expected: str) -> object | None:
-        value = self.data.get(key) if "[" not in key else self._item(key)
+        value = self.data.get(key)
         if value is None and required:
             self.problem(key, f"missing; expected {expected}")
         return value
-
-    def _item(self, key: str) -> object:
-        """The value of ``name[i]``, a list element read by :meth:`texts`."""
-        name, index = key[:-1].split("[")
-        items = self.data[name]
-        assert isinstance(items, list)
-        return items[int(index)]
 
     def _wrong(self, key: str, value: object, expected: str) -> None:
         self.problem(key, f"found {_show(value)}; expected {expected}")

@@ -366,6 +366,20 @@ BAD_SHEETS = [
         "date YYYY-MM-DD, or 'YYYY-MM' when only the month is known",
     ),
     (
+        ("effective_from = 2024-06-01", "effective_from = 2024-06-01T00:00:00"),
+        "models[0].regimes[1].effective_from: found 2024-06-01T00:00:00 (a "
+        "date-time); expected a date YYYY-MM-DD",
+    ),
+    (
+        ('4.0\ndate_quality = "release', 'true\ndate_quality = "release'),
+        "models[0].regimes[1].output_usd_per_mtok: found true (a boolean); "
+        "expected a number >= 0",
+    ),
+    (
+        ('aliases = ["acme-1"]', 'aliases = ["acme-1", ""]'),
+        "models[0].aliases[1]: found '' (a string); expected a non-empty string",
+    ),
+    (
         ("schema_version = 1", "schema_version = 2"),
         "schema_version: found 2; expected 1",
     ),
