@@ -36,6 +36,7 @@ from sim.stats import Band, YearBudget
 FORMULA = "score = clip(4 - log2(TCO / anchor), 1, 5)"
 DASH = "\u2013"  # en dash: the ends of a range, never a minus sign
 HASH_CHARS = 12
+ZERO_USD = 5e-5  # smaller amounts would show only as digits after 0.0000
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ def build_report(result: Result, plots: Sequence[Path]) -> list[Block]:
     Each known figure is placed in its section; figures this function does
     not know are shown together under "More figures".
     """
+    # Sections pop the figures they show, so what is left is unknown.
     figures = {p.name: p for p in plots}
     blocks: list[Block] = []
     for section in SECTIONS:
@@ -120,11 +122,13 @@ def format_usd(value: float) -> str:
     """Money to three significant figures, thousands separated.
 
     ``1234567 -> "1,230,000"``, ``12.345 -> "12.3"``, ``0.04567 ->
-    "0.0457"``; not-a-number gives ``"n/a"``.
+    "0.0457"``; not-a-number gives ``"n/a"``. Amounts below
+    :data:`ZERO_USD` print as ``"0"``: they are float residue (a category
+    with a vanishing share of tokens), not money anyone pays.
     """
     if not math.isfinite(value):
         return "n/a"
-    if value == 0:
+    if abs(value) < ZERO_USD:
         return "0"
     # Round first, then choose the decimals from the rounded value, so
     # that 9.996 becomes "10.0" rather than "10.00".
