@@ -7,7 +7,7 @@ In a source checkout they are the top-level ``pricing_data/`` and
 
 from __future__ import annotations
 
-from importlib import resources
+from importlib.util import find_spec
 from pathlib import Path
 
 
@@ -15,7 +15,11 @@ def _data_dir(name: str) -> Path:
     checkout = Path(__file__).resolve().parent.parent / name
     if checkout.is_dir():
         return checkout
-    return Path(str(resources.files(f"sim.{name}")))
+    # The data folders are namespace packages: take their one location.
+    spec = find_spec(f"sim.{name}")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"tcosim's bundled {name} folder is missing")
+    return Path(list(spec.submodule_search_locations)[0])
 
 
 def pricing_data_dir() -> Path:

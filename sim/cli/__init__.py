@@ -122,14 +122,19 @@ def run(
     from sim.pipeline import run as run_pipeline
     from sim.report.summary import render_summary_json
     from sim.report.terminal import render_table
-    from sim.report.write import write_outputs
+    from sim.report.write import check_out_dir, write_outputs
     from sim.scenario import load_scenario
 
     _setup_logging(quiet, verbose, ctx.obj["debug"])
     catalog = load_catalog()
     scenario = load_scenario(scenario_file, catalog)
-    overrides = {k: v for k, v in (("seed", seed), ("paths", paths)) if v is not None}
-    scenario = dataclasses.replace(scenario, **overrides)
+    scenario = dataclasses.replace(
+        scenario,
+        seed=scenario.seed if seed is None else seed,
+        paths=scenario.paths if paths is None else paths,
+    )
+    target = out_dir or Path("outputs") / scenario.name
+    check_out_dir(target.resolve())  # fail before the work, not after
     logging.getLogger("sim").info(
         "scenario %s: %d workloads, %d candidates, %d months, %d paths",
         scenario.name,
@@ -139,7 +144,6 @@ def run(
         scenario.paths,
     )
     result = run_pipeline(scenario, catalog)
-    target = out_dir or Path("outputs") / scenario.name
     write_outputs(result, target)
     if as_json:
         click.echo(render_summary_json(result), nl=False)

@@ -50,7 +50,7 @@ def describe_cache(
     if not has_read_price or (cache is not None and cache.mode == "none"):
         note = f"{model.key}: no prompt-cache price known; prefix billed as input"
         return CacheFacts(False, False, note)
-    minimum = cache.min_prefix_tokens if cache else None
+    minimum = cache.min_prefix_tokens_for(model) if cache else None
     if minimum is not None and prefix < minimum:
         note = (
             f"{model.key}: cacheable prefix {prefix} tokens is below the "

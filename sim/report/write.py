@@ -25,7 +25,7 @@ def write_outputs(result: Result, out_dir: Path) -> list[Path]:
         The paths written, relative to ``out_dir``.
     """
     out_dir = out_dir.resolve()
-    _refuse_foreign_folder(out_dir)
+    check_out_dir(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
@@ -38,7 +38,7 @@ def write_outputs(result: Result, out_dir: Path) -> list[Path]:
     return written
 
 
-def _refuse_foreign_folder(out_dir: Path) -> None:
+def check_out_dir(out_dir: Path) -> None:
     """Never replace a folder that holds anything but an earlier run."""
     if not out_dir.exists():
         return
