@@ -31,7 +31,10 @@ Rules applied:
   the same date share it. So ``gpt-4o`` names ``gpt-4o-2024-11-20``, while
   ``command-r-08-2024`` gets none because ``command-r`` is a model of its own.
 
-Run from the repository root (stdlib only)::
+The price and long-context key names come from :mod:`sim.price_sheet`, the
+schema the sheets are checked against, so the two cannot drift apart.
+
+Run from the repository root (stdlib and this repository's ``sim``)::
 
     python tools/build_pricing_data.py
 
@@ -52,6 +55,13 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as a script, Python puts tools/ on the path, not the repository: add
+# it, so that the keys come from this checkout's sim.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sim.price_sheet import LONG_CONTEXT_KEYS, PRICE_KEYS  # noqa: E402
+
 REFERENCE = ROOT / "tools" / "reference"
 OUT_DIR = ROOT / "pricing_data"
 
@@ -304,19 +314,8 @@ TERMS: dict[str, dict[str, Any]] = {
     },
 }
 
-PRICE_COLUMNS = (
-    "input_usd_per_mtok",
-    "output_usd_per_mtok",
-    "cached_input_usd_per_mtok",
-    "cache_write_usd_per_mtok",
-    "batch_input_usd_per_mtok",
-    "batch_output_usd_per_mtok",
-)
-LONG_CONTEXT_COLUMNS = {
-    "threshold_tokens": "long_context_threshold_tokens",
-    "input_usd_per_mtok": "long_context_input_usd_per_mtok",
-    "output_usd_per_mtok": "long_context_output_usd_per_mtok",
-}
+# A regime key -> its CSV column; price columns are named as the keys.
+LONG_CONTEXT_COLUMNS = {key: f"long_context_{key}" for key in LONG_CONTEXT_KEYS}
 WINDOW_MODEL = re.compile(r"^(?P<model>[^\[]+)\[(?P<name>\S+) (?P<spans>\S+) UTC\]$")
 DATE_SUFFIX = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{8}|\d{2}-\d{4})$")
 Row = dict[str, str]
@@ -460,7 +459,7 @@ def _regime(row: Row, model_context: int | None) -> dict[str, Any]:
     table["effective_from"] = date.fromisoformat(row["effective_from"])
     if row["effective_to"]:
         table["effective_to"] = date.fromisoformat(row["effective_to"])
-    for column in PRICE_COLUMNS:
+    for column in PRICE_KEYS:
         if row[column]:
             table[column] = float(row[column])
     if row["context_window"] and int(row["context_window"]) != model_context:
