@@ -15,7 +15,7 @@ from datetime import date
 import numpy as np
 
 from sim.billing import PriceTable, Terms, build_price_table, calc_cost_lines
-from sim.catalog import Catalog, Model
+from sim.catalog import Catalog, Model, ProviderTerms
 from sim.demand import simulate_requests
 from sim.engine.fluid import simulate_usage
 from sim.engine.ledger import UsageLedger, split_category
@@ -132,15 +132,8 @@ def _run_candidate(
     starts: list[date],
     anchor_usd: float,
 ) -> CandidateRun:
-    terms = Terms(
-        model=cand.model,
-        terms=catalog.sheet(cand.provider).terms,
-        region=cand.region,
-        discount=cand.discount,
-        override=cand.price,
-    )
     runs = tuple(
-        _run_workload(w, terms, scenario, demand[w.name], starts)
+        _run_workload(w, cand, catalog, scenario, demand[w.name], starts)
         for w in scenario.workloads
     )
     cost = np.asarray(sum(r.cost_usd for r in runs))
@@ -161,23 +154,49 @@ def _run_candidate(
 
 def _run_workload(
     workload: Workload,
-    terms: Terms,
+    cand: Candidate,
+    catalog: Catalog,
     scenario: Scenario,
     requests: FloatArray,
     starts: list[date],
 ) -> WorkloadRun:
+    provider_terms = catalog.sheet(cand.provider).terms
+    days = np.diff([d.toordinal() for d in starts]).astype(np.float64)
     ledger = simulate_usage(
-        workload, terms.model, terms.terms, scenario.start, requests
+        workload, cand, provider_terms, scenario.start, requests, days
     )
-    table = build_price_table(
-        terms, starts, workload.daily_profile, scenario.prices == "frozen"
-    )
+    table = _price_table(cand, provider_terms, workload, scenario, starts)
     lines = calc_cost_lines(ledger, table)
     cost = np.asarray(sum(lines.values())) if lines else np.zeros_like(requests)
     notes = ledger.notes + _used_tier_notes(ledger, table)
     return WorkloadRun(
-        workload.name, UsageLedger(ledger.requests, ledger.tokens, notes), lines, cost
+        workload.name,
+        UsageLedger(ledger.requests, ledger.tokens, notes, ledger.stats),
+        lines,
+        cost,
     )
+
+
+def _price_table(
+    cand: Candidate,
+    provider_terms: ProviderTerms,
+    workload: Workload,
+    scenario: Scenario,
+    starts: list[date],
+) -> PriceTable:
+    """Prices of every ledger category, the router's second model included."""
+    frozen = scenario.prices == "frozen"
+    terms = Terms(cand.model, provider_terms, cand.region, cand.discount, cand.price)
+    table = build_price_table(terms, starts, workload.daily_profile, frozen)
+    if cand.route is None:
+        return table
+    # The second model keeps the contract's region and discount; negotiated
+    # prices belong to the main model only.
+    alt = Terms(cand.route.model, provider_terms, cand.region, cand.discount)
+    alt_table = build_price_table(alt, starts, workload.daily_profile, frozen)
+    prices = dict(table.prices)
+    prices.update({f"alt:{k}": v for k, v in alt_table.prices.items()})
+    return PriceTable(prices, table.tier_notes)
 
 
 def _used_tier_notes(ledger: UsageLedger, table: PriceTable) -> tuple[str, ...]:
@@ -226,9 +245,9 @@ def _list_price_tco(
     mean_demand: dict[str, FloatArray],
     starts: list[date],
 ) -> float:
-    terms = Terms(model=model, terms=catalog.sheet(model.provider).terms)
+    cand = Candidate(name=model.key, provider=model.provider, model=model)
     total = 0.0
     for wl in scenario.workloads:
-        run = _run_workload(wl, terms, scenario, mean_demand[wl.name], starts)
+        run = _run_workload(wl, cand, catalog, scenario, mean_demand[wl.name], starts)
         total += float(run.cost_usd.sum())
     return total

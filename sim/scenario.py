@@ -74,6 +74,21 @@ class Growth:
 
 
 @dataclass(frozen=True)
+class ResponseCache:
+    """Application cache of whole responses, in front of the provider.
+
+    Either ``hit_ratio`` is given, or it is derived from ``ttl_seconds``,
+    ``distinct_queries`` (Zipf popular) and an optional LRU capacity.
+    """
+
+    hit_ratio: float | None = None
+    ttl_seconds: float | None = None
+    distinct_queries: int | None = None
+    zipf_exponent: float = 1.0
+    capacity_entries: int | None = None
+
+
+@dataclass(frozen=True)
 class Workload:
     """One stream of traffic with its volume, shape and token mix."""
 
@@ -85,11 +100,17 @@ class Workload:
     input_tokens: TokenDist
     output_tokens: TokenDist
     cacheable_prefix_tokens: int = 0
-    cache_hit_ratio: float = 0.0
+    cache_hit_ratio: float | None = None
     batch_share: float = 0.0
     flex_share: float = 0.0
     priority_share: float = 0.0
     volume_sd: float = 0.0
+    prefixes: int = 1
+    prefix_popularity: str = "uniform"
+    zipf_exponent: float = 1.0
+    session_turns: float = 1.0
+    think_seconds: float = 60.0
+    response_cache: ResponseCache | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +126,45 @@ class PriceOverride:
 
 
 @dataclass(frozen=True)
+class Route:
+    """A second model of the same provider behind the candidate's router.
+
+    ``kind`` ``route``: ``share`` of requests go to ``model`` instead of the
+    main model. ``cascade``: every request tries ``model`` first and
+    ``share`` of them escalate to the main model, billed on both.
+    """
+
+    kind: str
+    model: Model
+    share: float
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """Account rate limits; what exceeds them is delayed, moved or dropped."""
+
+    rpm: float | None = None
+    tpm: float | None = None
+    on_limit: str = "delay"
+    fallback: str | None = None
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    """Provisioned throughput: fixed hourly price, on-demand spill-over."""
+
+    units: int
+    tpm_per_unit: float
+    usd_per_unit_hour: float
+    term_months: int = 0
+
+    @property
+    def tpm(self) -> float:
+        """Tokens per minute the units serve together."""
+        return self.units * self.tpm_per_unit
+
+
+@dataclass(frozen=True)
 class Candidate:
     """A provider's model with the terms a team would run it on."""
 
@@ -114,6 +174,10 @@ class Candidate:
     region: str = "global"
     discount: float = 0.0
     price: PriceOverride | None = None
+    cache_ttl: str | None = None
+    route: Route | None = None
+    rate_limit: RateLimit | None = None
+    provisioned: Provisioned | None = None
 
 
 @dataclass(frozen=True)
@@ -202,6 +266,7 @@ def _check_cross_fields(log: ProblemLog, doc: dict[str, Any], cat: Catalog) -> N
         _check_workload(log, f"workload[{i}]", wl)
     for i, cand in candidates:
         _check_candidate(log, f"candidate[{i}]", cand, cat, start)
+    _check_fallbacks(log, candidates)
 
 
 def _entries(doc: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
@@ -256,6 +321,7 @@ def _check_workload(log: ProblemLog, key: str, wl: dict[str, Any]) -> None:
         _check_growth(log, f"{key}.growth", growth)
     _check_shares(log, key, wl)
     _check_prefix(log, key, wl)
+    _check_traffic(log, key, wl)
 
 
 def _check_dist(log: ProblemLog, key: str, dist: dict[str, Any]) -> None:
@@ -316,6 +382,31 @@ def _check_prefix(log: ProblemLog, key: str, wl: dict[str, Any]) -> None:
         )
 
 
+def _check_traffic(log: ProblemLog, key: str, wl: dict[str, Any]) -> None:
+    if "zipf_exponent" in wl and wl.get("prefix_popularity") != "zipf":
+        log.add(
+            f"{key}.zipf_exponent",
+            "only used with prefix_popularity = 'zipf'; remove it or set "
+            "prefix_popularity",
+        )
+    cache = wl.get("response_cache")
+    if not isinstance(cache, dict):
+        return
+    derived = "ttl_seconds" in cache or "distinct_queries" in cache
+    if "hit_ratio" in cache and derived:
+        log.add(
+            f"{key}.response_cache",
+            "give hit_ratio, or ttl_seconds and distinct_queries, not both",
+        )
+    elif "hit_ratio" not in cache and not (
+        "ttl_seconds" in cache and "distinct_queries" in cache
+    ):
+        log.add(
+            f"{key}.response_cache",
+            "expected hit_ratio, or both ttl_seconds and distinct_queries",
+        )
+
+
 def _check_candidate(
     log: ProblemLog,
     key: str,
@@ -342,6 +433,7 @@ def _check_candidate(
             f"'{found.id}' has no price before {found.release_date}, after "
             f"the scenario start {start:%Y-%m}; expected a model on sale then",
         )
+    _check_serving(log, key, cand, sheet, cat)
     region = cand.get("region", "global")
     known = sheet.terms.regions
     if isinstance(region, str) and region != "global" and region not in known:
@@ -351,6 +443,62 @@ def _check_candidate(
             f"unknown region '{region}' for {provider}; expected one of "
             f"{allowed}" + suggest(region, known),
         )
+
+
+def _check_serving(
+    log: ProblemLog, key: str, cand: dict[str, Any], sheet: Any, cat: Catalog
+) -> None:
+    """Cache TTL, router and capacity settings of one candidate."""
+    ttl = cand.get("cache_ttl")
+    known = dict(sheet.terms.cache.ttl_seconds) if sheet.terms.cache else {}
+    if isinstance(ttl, str) and ttl not in known:
+        offered = ", ".join(sorted(known)) or "none"
+        log.add(
+            f"{key}.cache_ttl",
+            f"'{ttl}' is not a TTL {sheet.provider} sells; expected one of "
+            f"{offered}" + suggest(ttl, known),
+        )
+    if "route" in cand and "cascade" in cand:
+        log.add(key, "give route or cascade, not both")
+    for part in ("route", "cascade"):
+        sub = cand.get(part)
+        if isinstance(sub, dict) and isinstance(sub.get("model"), str):
+            try:
+                cat.resolve(sheet.provider, sub["model"])
+            except CatalogLookupError as exc:
+                log.add(f"{key}.{part}.model", str(exc.args[0]))
+    limit = cand.get("rate_limit")
+    if isinstance(limit, dict):
+        _check_rate_limit(log, f"{key}.rate_limit", limit)
+
+
+def _check_rate_limit(log: ProblemLog, key: str, limit: dict[str, Any]) -> None:
+    if "rpm" not in limit and "tpm" not in limit:
+        log.add(key, "expected rpm, tpm or both")
+    wants = limit.get("on_limit", "delay") == "fallback"
+    if wants and "fallback" not in limit:
+        log.add(f"{key}.fallback", "missing; on_limit = 'fallback' needs one")
+    if not wants and "fallback" in limit:
+        log.add(f"{key}.fallback", "only used with on_limit = 'fallback'")
+
+
+def _check_fallbacks(
+    log: ProblemLog, candidates: list[tuple[int, dict[str, Any]]]
+) -> None:
+    names = [c.get("name") for _, c in candidates]
+    for i, cand in candidates:
+        limit = cand.get("rate_limit")
+        target = limit.get("fallback") if isinstance(limit, dict) else None
+        if not isinstance(target, str):
+            continue
+        if target == cand.get("name") or target not in names:
+            others = [n for n in names if n != cand.get("name")]
+            log.add(
+                f"candidate[{i}].rate_limit.fallback",
+                f"'{target}' is not another candidate; expected one of "
+                f"{', '.join(map(str, others)) or 'none'}"
+                + suggest(target, [str(n) for n in others]),
+            )
 
 
 def _num(value: Any) -> float:
@@ -406,11 +554,33 @@ def _build_workload(wl: Mapping[str, Any]) -> Workload:
         input_tokens=_build_dist(wl["input_tokens"]),
         output_tokens=_build_dist(wl["output_tokens"]),
         cacheable_prefix_tokens=int(wl.get("cacheable_prefix_tokens", 0)),
-        cache_hit_ratio=float(wl.get("cache_hit_ratio", 0.0)),
+        cache_hit_ratio=_opt_float(wl.get("cache_hit_ratio")),
         batch_share=float(wl.get("batch_share", 0.0)),
         flex_share=float(wl.get("flex_share", 0.0)),
         priority_share=float(wl.get("priority_share", 0.0)),
         volume_sd=float(wl.get("volume_sd", 0.0)),
+        prefixes=int(wl.get("prefixes", 1)),
+        prefix_popularity=str(wl.get("prefix_popularity", "uniform")),
+        zipf_exponent=float(wl.get("zipf_exponent", 1.0)),
+        session_turns=float(wl.get("session_turns", 1.0)),
+        think_seconds=float(wl.get("think_seconds", 60.0)),
+        response_cache=_build_response_cache(wl.get("response_cache")),
+    )
+
+
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _build_response_cache(cache: Mapping[str, Any] | None) -> ResponseCache | None:
+    if cache is None:
+        return None
+    return ResponseCache(
+        hit_ratio=_opt_float(cache.get("hit_ratio")),
+        ttl_seconds=_opt_float(cache.get("ttl_seconds")),
+        distinct_queries=cache.get("distinct_queries"),
+        zipf_exponent=float(cache.get("zipf_exponent", 1.0)),
+        capacity_entries=cache.get("capacity_entries"),
     )
 
 
@@ -443,7 +613,22 @@ def _build_candidate(cand: Mapping[str, Any], cat: Catalog) -> Candidate:
         price=PriceOverride(**{k: float(v) for k, v in price.items()})
         if price
         else None,
+        cache_ttl=cand.get("cache_ttl"),
+        route=_build_route(cand, cat),
+        rate_limit=RateLimit(**cand["rate_limit"]) if "rate_limit" in cand else None,
+        provisioned=Provisioned(**cand["provisioned"])
+        if "provisioned" in cand
+        else None,
     )
+
+
+def _build_route(cand: Mapping[str, Any], cat: Catalog) -> Route | None:
+    for kind, share_key in (("route", "share"), ("cascade", "escalation")):
+        if kind in cand:
+            sub = cand[kind]
+            model = cat.resolve(cand["provider"], sub["model"])
+            return Route(kind, model, float(sub[share_key]))
+    return None
 
 
 def _norm_sf(z: float) -> float:

@@ -173,16 +173,134 @@ def _workload() -> JsonDict:
                 "default": 0,
                 "description": "Part of the prompt shared across requests.",
             },
-            "cache_hit_ratio": _share(
-                "Assumed share of requests whose prefix is read from the "
-                "provider's prompt cache."
+            "cache_hit_ratio": _num(
+                "Assumed share of requests whose shared prefix is read from "
+                "the provider's prompt cache; omit it to derive the hit ratio "
+                "from traffic, TTL and prefix popularity.",
+                0,
+                maximum=1,
             ),
+            "prefixes": {
+                "type": "integer",
+                "minimum": 1,
+                "default": 1,
+                "description": "Distinct shared prefixes (system prompts, "
+                "tenants, tools) the requests spread over.",
+            },
+            "prefix_popularity": {
+                "enum": ["uniform", "zipf"],
+                "default": "uniform",
+                "description": "How requests spread over the prefixes.",
+            },
+            "zipf_exponent": _num(
+                "Zipf exponent s of prefix popularity (weight of rank k ~ k^-s).",
+                0,
+                exclusiveMinimum=0,
+                default=1.0,
+            ),
+            "session_turns": _num(
+                "Mean turns per session (geometric); each turn re-sends the "
+                "conversation so far.",
+                1,
+                default=1,
+            ),
+            "think_seconds": _num(
+                "Mean gap between turns of a session, seconds (exponential).",
+                0,
+                exclusiveMinimum=0,
+                default=60,
+            ),
+            "response_cache": _response_cache(),
             "batch_share": _share("Share of requests sent to the batch API."),
             "flex_share": _share("Share of requests on the flex tier."),
             "priority_share": _share("Share of requests on the priority tier."),
         },
         required=["name", "requests_per_day", "input_tokens", "output_tokens"],
     )
+
+
+def _response_cache() -> JsonDict:
+    return _table(
+        {
+            "hit_ratio": _num("Given share of first turns answered.", 0, maximum=1),
+            "ttl_seconds": _num("Entry lifetime, seconds.", 0, exclusiveMinimum=0),
+            "distinct_queries": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Distinct first-turn queries (Zipf popular).",
+            },
+            "zipf_exponent": _num(
+                "Zipf exponent of query popularity.", 0, exclusiveMinimum=0, default=1.0
+            ),
+            "capacity_entries": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Most entries kept (least recently used go).",
+            },
+        }
+    ) | {
+        "description": "Application cache of whole responses in front of the "
+        "provider: give hit_ratio, or ttl_seconds and distinct_queries (and "
+        "optionally capacity_entries) to derive it."
+    }
+
+
+def _route() -> JsonDict:
+    return _table(
+        {
+            "model": {"type": "string", "description": "Same provider's model."},
+            "share": _num("Share of requests sent to it.", 0, maximum=1),
+        },
+        required=["model", "share"],
+    ) | {"description": "Send a share of requests to a smaller model."}
+
+
+def _cascade() -> JsonDict:
+    return _table(
+        {
+            "model": {"type": "string", "description": "Model tried first."},
+            "escalation": _num(
+                "Share of requests escalated to the main model.", 0, maximum=1
+            ),
+        },
+        required=["model", "escalation"],
+    ) | {"description": "Small model first; escalations are billed on both."}
+
+
+def _rate_limit() -> JsonDict:
+    return _table(
+        {
+            "rpm": _num("Requests per minute.", 0, exclusiveMinimum=0),
+            "tpm": _num("Tokens (input + output) per minute.", 0, exclusiveMinimum=0),
+            "on_limit": {
+                "enum": ["delay", "fallback", "drop"],
+                "default": "delay",
+                "description": "What happens to requests over the limit.",
+            },
+            "fallback": {
+                "type": "string",
+                "description": "Candidate that serves requests over the limit "
+                "(on_limit = 'fallback').",
+            },
+        }
+    ) | {"description": "The provider's rate limits for the account's tier."}
+
+
+def _provisioned() -> JsonDict:
+    return _table(
+        {
+            "units": {"type": "integer", "minimum": 1},
+            "tpm_per_unit": _num(
+                "Tokens per minute one unit serves.", 0, exclusiveMinimum=0
+            ),
+            "usd_per_unit_hour": _num("Price of one unit per hour.", 0),
+            "term_months": {"type": "integer", "minimum": 0, "default": 0},
+        },
+        required=["units", "tpm_per_unit", "usd_per_unit_hour"],
+    ) | {
+        "description": "Provisioned throughput billed every hour whether used "
+        "or not; traffic over it spills to on-demand."
+    }
 
 
 PRICE_KEYS = (
@@ -216,6 +334,15 @@ def _candidate() -> JsonDict:
                 default=0,
             ),
             "price": price,
+            "cache_ttl": {
+                "type": "string",
+                "description": "Prompt-cache TTL bought from the provider, "
+                "e.g. '1h'; default: the provider's default TTL.",
+            },
+            "route": _route(),
+            "cascade": _cascade(),
+            "rate_limit": _rate_limit(),
+            "provisioned": _provisioned(),
         },
         required=["name", "provider", "model"],
     )

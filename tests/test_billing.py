@@ -21,7 +21,7 @@ from sim.catalog import (
     TimeWindow,
 )
 from sim.engine.fluid import simulate_usage
-from sim.scenario import Growth, PriceOverride, TokenDist, Workload
+from sim.scenario import Candidate, Growth, PriceOverride, TokenDist, Workload
 
 FLAT_DAY = (1.0,) * 24
 JAN, FEB, MAR = date(2027, 1, 1), date(2027, 2, 1), date(2027, 3, 1)
@@ -51,6 +51,10 @@ def model(*regimes: PriceRegime, windows: tuple[TimeWindow, ...] = ()) -> Model:
     )
 
 
+def candidate(m: Model) -> Candidate:
+    return Candidate(name="c", provider=m.provider, model=m)
+
+
 def workload(**changes: object) -> Workload:
     base = Workload(
         name="chat",
@@ -74,7 +78,10 @@ def cost_of(
     """Total cost in USD of ``requests`` per month over the given months."""
     months = len(starts) - 1
     reqs = np.full((1, months), requests)
-    ledger = simulate_usage(wl, terms.model, terms.terms, starts[0], reqs)
+    days = np.diff([d.toordinal() for d in starts]).astype(float)
+    ledger = simulate_usage(
+        wl, candidate(terms.model), terms.terms, starts[0], reqs, days
+    )
     table = build_price_table(terms, list(starts), wl.daily_profile, frozen)
     return float(sum(v.sum() for v in calc_cost_lines(ledger, table).values()))
 
@@ -109,7 +116,9 @@ def test_prefix_below_provider_minimum_is_not_cached() -> None:
     )
     cached = model(regime(cached_input_usd_per_mtok=0.2))
     wl = workload(cacheable_prefix_tokens=1000, cache_hit_ratio=0.9)
-    ledger = simulate_usage(wl, cached, terms, JAN, np.ones((1, 1)))
+    ledger = simulate_usage(
+        wl, candidate(cached), terms, JAN, np.ones((1, 1)), np.array([31.0])
+    )
     assert ledger.total("cached_input").sum() == 0
     assert ledger.notes == (
         "acme/acme-1: cacheable prefix 1000 tokens is below the provider "

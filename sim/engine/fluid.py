@@ -1,16 +1,28 @@
 """The fluid engine: expected usage per month in closed form.
 
-Every request of a workload carries the mean token mix; tokens per month
-are requests per month times that mix, split by service tier and by the
-long-context threshold. Prompt caching uses the scenario's assumed hit
-ratio ``h`` on the cacheable prefix ``P``: a hit reads ``P`` tokens at the
-cached price, a miss writes them (at the write price where the provider
-bills writes apart from input, otherwise as plain input).
+Per path, month and hour of the day the engine takes the request rate
+(requests per second, from the month's volume and the daily profile; the
+weekly profile shapes monthly volumes only), then:
 
-Limitations: the hit ratio is an assumption, not derived from traffic; the
-cache rules and long-context threshold are those of the model at the start
-month; output length is taken as independent of prompt length when
-splitting long-context requests.
+1. the application response cache answers a share ``a`` of first turns
+   (a given ratio, or the TTL/LRU closed forms of :mod:`sim.engine.cache`);
+2. the router splits what remains between the main model and a second
+   model (``route``: a share; ``cascade``: all requests to the small model,
+   a share escalated to the main one);
+3. on each model, the provider prompt cache: the shared prefix hits with
+   probability ``h_s = sum_k w_k (1 - exp(-rate w_k TTL))`` (Poisson arrivals
+   on each prefix), a session's history with ``1 - exp(-TTL / think)``;
+   below the provider's minimum cacheable length nothing is cached;
+4. tokens split by service tier and long-context threshold.
+
+Every per-request token count is linear in ``h_s`` and in ``1 - a``, so the
+hourly mix averages exactly to the monthly one; the engine evaluates each
+turn's mix at ``h_s = 0`` and ``1`` and interpolates.
+
+Limitations: arrivals on a prefix are taken as Poisson, although turns of
+one session cluster (the ``des`` engine simulates them); batch requests
+share the interactive hit ratio; the weekly profile does not change hourly
+rates within a month.
 """
 
 from __future__ import annotations
@@ -21,53 +33,81 @@ from datetime import date
 import numpy as np
 
 from sim.catalog import Model, ProviderTerms
-from sim.engine.ledger import FloatArray, UsageLedger, category
-from sim.scenario import Workload
+from sim.engine import cache as cache_model
+from sim.engine.cache import FloatArray, HitCurve
+from sim.engine.ledger import KINDS, UsageLedger, category
+from sim.engine.traffic import TurnMix, turn_mix
+from sim.scenario import Candidate, Workload
+
+SECONDS_PER_DAY = 86_400.0
+# Per-request vectors hold one entry per (kind, long_context) in this order.
+SLOTS_KINDS = tuple((k, lc) for lc in (False, True) for k in KINDS)
 
 
 @dataclass(frozen=True)
-class CacheFacts:
-    """What the provider's cache does for this workload on this model."""
+class CacheRules:
+    """How the provider's prompt cache treats one workload on one model."""
 
     effective: bool
     separate_writes: bool
+    min_prefix_tokens: int = 0
+    ttl_seconds: float = 300.0
+    override_hit: float | None = None
     note: str = ""
 
 
-def describe_cache(
-    workload: Workload, model: Model, terms: ProviderTerms, start: date
-) -> CacheFacts:
-    """Decide whether the workload's prefix is cached and how writes bill."""
-    prefix = workload.cacheable_prefix_tokens
-    if prefix == 0 or workload.cache_hit_ratio == 0:
-        return CacheFacts(False, False)
-    regime = model.regime_at(start)
+def cache_rules(
+    workload: Workload,
+    model: Model,
+    terms: ProviderTerms,
+    ttl_name: str | None,
+    start: date,
+) -> CacheRules:
+    """Decide whether the provider caches this workload, and at what TTL."""
     cache = terms.cache
+    if workload.cacheable_prefix_tokens == 0 and workload.session_turns <= 1:
+        return CacheRules(False, False)
+    if workload.cache_hit_ratio == 0:
+        return CacheRules(False, False)
+    regime = model.regime_at(start)
     has_read_price = regime is not None and (
         regime.cached_input_usd_per_mtok is not None
         or (cache is not None and cache.read_multiplier is not None)
     )
-    if not has_read_price or (cache is not None and cache.mode == "none"):
+    if not has_read_price or cache is None or cache.mode == "none":
         note = f"{model.key}: no prompt-cache price known; prefix billed as input"
-        return CacheFacts(False, False, note)
-    minimum = cache.min_prefix_tokens_for(model) if cache else None
-    if minimum is not None and prefix < minimum:
-        note = (
-            f"{model.key}: cacheable prefix {prefix} tokens is below the "
-            f"provider minimum of {minimum}; nothing is cached"
-        )
-        return CacheFacts(False, False, note)
-    return CacheFacts(True, _separate_writes(model, terms, start))
+        return CacheRules(False, False, note=note)
+    ttl = ttl_name or cache.default_ttl or "5m"
+    return CacheRules(
+        effective=True,
+        separate_writes=_separate_writes(model, terms, ttl, start),
+        min_prefix_tokens=cache.min_prefix_tokens_for(model) or 0,
+        ttl_seconds=float(cache.ttl_seconds.get(ttl, 300.0)),
+        override_hit=workload.cache_hit_ratio,
+        note=_minimum_note(workload, model, cache.min_prefix_tokens_for(model)),
+    )
 
 
-def _separate_writes(model: Model, terms: ProviderTerms, start: date) -> bool:
+def _minimum_note(workload: Workload, model: Model, minimum: int | None) -> str:
+    prefix = workload.cacheable_prefix_tokens
+    if minimum is None or prefix == 0 or prefix >= minimum:
+        return ""
+    return (
+        f"{model.key}: cacheable prefix {prefix} tokens is below the "
+        f"provider minimum of {minimum}; it is cached only inside sessions "
+        "whose history reaches the minimum"
+        if workload.session_turns > 1
+        else f"{model.key}: cacheable prefix {prefix} tokens is below the "
+        f"provider minimum of {minimum}; nothing is cached"
+    )
+
+
+def _separate_writes(model: Model, terms: ProviderTerms, ttl: str, start: date) -> bool:
     regime = model.regime_at(start)
     if regime is not None and regime.cache_write_usd_per_mtok is not None:
         return True
     cache = terms.cache
-    if cache is None or cache.default_ttl is None:
-        return False
-    return cache.write_multipliers.get(cache.default_ttl, 1.0) != 1.0
+    return cache is not None and cache.write_multipliers.get(ttl, 1.0) != 1.0
 
 
 def long_context_threshold(model: Model) -> int | None:
@@ -76,73 +116,209 @@ def long_context_threshold(model: Model) -> int | None:
     return min(found) if found else None
 
 
+def turn_tokens(
+    mix: TurnMix,
+    rules: CacheRules,
+    shared_hit: float,
+    history_hit: float,
+    input_sigma: float,
+    lc_threshold: int | None,
+) -> tuple[FloatArray, FloatArray]:
+    """Per turn, mean tokens by (kind, long-context) and the hit chance.
+
+    Returns:
+        tokens of shape (turns, 8) in :data:`SLOTS_KINDS` order, and the
+        chance that each turn reads anything from the prompt cache.
+    """
+    from sim.scenario import TokenDist
+
+    cache_ok = rules.effective & (mix.cacheable >= max(rules.min_prefix_tokens, 1))
+    hist_ok = cache_ok & (mix.prev_cacheable >= max(rules.min_prefix_tokens, 1))
+    shared_ok = rules.effective and mix.prefix_tokens >= max(rules.min_prefix_tokens, 1)
+    ph = np.where(hist_ok, history_hit, 0.0)
+    hs = shared_hit if shared_ok else 0.0
+    read = np.where(
+        cache_ok, ph * mix.prev_cacheable + (1 - ph) * hs * mix.prefix_tokens, 0.0
+    )
+    hit = np.where(cache_ok, ph + (1 - ph) * hs, 0.0)
+    write = np.where(cache_ok, mix.cacheable - read, 0.0)
+    if not rules.separate_writes:
+        write = np.zeros_like(write)
+
+    prompt = mix.prompt
+    req_lc, tok_lc = np.zeros_like(prompt), np.zeros_like(prompt)
+    if lc_threshold is not None:
+        for j, mean in enumerate(prompt):
+            req_lc[j], tok_lc[j] = TokenDist(float(mean), input_sigma).share_above(
+                lc_threshold
+            )
+    cached_part = read + write
+    plain = np.maximum((1 - tok_lc) * prompt - (1 - req_lc) * cached_part, 0.0)
+    lc_plain = np.maximum(tok_lc * prompt - req_lc * cached_part, 0.0)
+    out = np.full_like(prompt, mix.output_tokens)
+    columns = [
+        plain,
+        (1 - req_lc) * read,
+        (1 - req_lc) * write,
+        (1 - req_lc) * out,
+        lc_plain,
+        req_lc * read,
+        req_lc * write,
+        req_lc * out,
+    ]
+    return np.stack(columns, axis=1), hit
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One model behind the candidate's router and its share of calls."""
+
+    name: str
+    model: Model
+    share: float
+
+
+def router_slots(cand: Candidate) -> list[Slot]:
+    """The models a candidate calls, with calls per provider-bound request."""
+    route = cand.route
+    if route is None:
+        return [Slot("main", cand.model, 1.0)]
+    if route.kind == "route":
+        return [
+            Slot("main", cand.model, 1.0 - route.share),
+            Slot("alt", route.model, route.share),
+        ]
+    # Cascade: every request tries the small model; escalations call both.
+    return [Slot("main", cand.model, route.share), Slot("alt", route.model, 1.0)]
+
+
+def hourly_rates(
+    requests: FloatArray, days: FloatArray, daily: tuple[float, ...]
+) -> FloatArray:
+    """Requests per second by path, month and UTC hour, shape (P, T, 24)."""
+    per_day = requests / days[None, :]
+    weights = np.asarray(daily) / SECONDS_PER_DAY
+    return np.asarray(per_day[:, :, None] * weights[None, None, :])
+
+
+def response_hits(workload: Workload, first_turn_rate: FloatArray) -> FloatArray:
+    """Share of first turns the application cache answers, per hour."""
+    rc = workload.response_cache
+    if rc is None:
+        return np.zeros_like(first_turn_rate)
+    if rc.hit_ratio is not None:
+        return np.full_like(first_turn_rate, rc.hit_ratio)
+    assert rc.ttl_seconds is not None and rc.distinct_queries is not None
+    pop = cache_model.popularity(rc.distinct_queries, "zipf", rc.zipf_exponent)
+    curve = HitCurve(pop, rc.ttl_seconds, rc.capacity_entries)
+    return curve(first_turn_rate)
+
+
 def simulate_usage(
     workload: Workload,
-    model: Model,
+    cand: Candidate,
     terms: ProviderTerms,
     start: date,
     requests: FloatArray,
+    days: FloatArray,
 ) -> UsageLedger:
-    """Expected usage of ``workload`` on ``model`` for the given volumes.
+    """Expected usage of ``workload`` on ``cand`` for the given volumes.
 
     Args:
         requests: requests per month, shape (paths, months).
+        days: days in each month, shape (months,).
     """
-    cache = describe_cache(workload, model, terms, start)
-    per_request = _per_request_tokens(workload, model, cache)
-    tiers = _tier_shares(workload)
+    mix = turn_mix(workload)
+    rates = hourly_rates(requests, days, workload.daily_profile)
+    first = float(mix.weights[0])
+    answered = response_hits(workload, rates * first)
+    calls = 1.0 - first * answered  # provider-bound share of requests
+    hour_w = np.asarray(workload.daily_profile) / 24.0
+
     tokens: dict[str, FloatArray] = {}
-    for tier, share in tiers.items():
-        for key, amount in per_request.items():
-            tier_key = tier + key[key.index("/") :]
-            if share * amount > 0:
-                tokens[tier_key] = requests * (share * amount)
-    notes = (cache.note,) if cache.note else ()
-    return UsageLedger(requests=requests, tokens=tokens, notes=notes)
-
-
-def _per_request_tokens(
-    workload: Workload, model: Model, cache: CacheFacts
-) -> dict[str, float]:
-    """Mean tokens per request by category, on a placeholder tier ``x``."""
-    mean_in = workload.input_tokens.mean
-    mean_out = workload.output_tokens.mean
-    prefix = float(workload.cacheable_prefix_tokens) if cache.effective else 0.0
-    hit = workload.cache_hit_ratio
-    cached, written = hit * prefix, (1.0 - hit) * prefix
-    if not cache.separate_writes:
-        written = 0.0
-
-    threshold = long_context_threshold(model)
-    req_lc, tok_lc = (0.0, 0.0)
-    if threshold is not None:
-        req_lc, tok_lc = workload.input_tokens.share_above(threshold)
-
-    lc_plain = max(tok_lc * mean_in - req_lc * (cached + written), 0.0)
-    # Each request carries its prefix; long-context ones carry req_lc of it.
-    plain = (1 - tok_lc) * mean_in - (1 - req_lc) * (cached + written)
-    return {
-        category("x", "input"): max(plain, 0.0),
-        category("x", "cached_input"): (1 - req_lc) * cached,
-        category("x", "cache_write"): (1 - req_lc) * written,
-        category("x", "output"): (1 - req_lc) * mean_out,
-        category("x", "input", True): lc_plain,
-        category("x", "cached_input", True): req_lc * cached,
-        category("x", "cache_write", True): req_lc * written,
-        category("x", "output", True): req_lc * mean_out,
+    hits = np.zeros_like(requests)
+    called = np.zeros_like(requests)
+    notes: list[str] = []
+    for slot in router_slots(cand):
+        rules = cache_rules(workload, slot.model, terms, cand.cache_ttl, start)
+        if rules.note:
+            notes.append(rules.note)
+        shared = _shared_hit(workload, rules, rates * calls * slot.share)
+        per_req, slot_hits = _slot_mix(
+            workload, mix, rules, slot, answered, shared, hour_w
+        )
+        _add_tiers(tokens, workload, slot.name, requests[:, :, None] * per_req)
+        hits += requests * slot_hits
+        called += requests * slot.share * (hour_w * calls).sum(axis=-1)
+    stats = {
+        "cache_hit_ratio": np.divide(
+            hits, called, out=np.zeros_like(hits), where=called > 0
+        ),
+        "response_cache_hit_ratio": np.asarray((hour_w * answered).sum(-1)),
     }
+    return UsageLedger(requests, tokens, tuple(notes), stats)
 
 
-def _tier_shares(workload: Workload) -> dict[str, float]:
+def _shared_hit(workload: Workload, rules: CacheRules, rate: FloatArray) -> FloatArray:
+    """Hit chance of the shared prefix per path, month and hour."""
+    if not rules.effective:
+        return np.zeros_like(rate)
+    if rules.override_hit is not None:
+        return np.full_like(rate, rules.override_hit)
+    pop = cache_model.popularity(
+        workload.prefixes, workload.prefix_popularity, workload.zipf_exponent
+    )
+    return HitCurve(pop, rules.ttl_seconds)(rate)
+
+
+def _slot_mix(
+    workload: Workload,
+    mix: TurnMix,
+    rules: CacheRules,
+    slot: Slot,
+    answered: FloatArray,
+    shared: FloatArray,
+    hour_w: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """Tokens (P, T, 8) and cache hits (P, T) per application request."""
+    history = cache_model.history_hit(workload.think_seconds, rules.ttl_seconds)
+    sigma = workload.input_tokens.sigma
+    lc = long_context_threshold(slot.model)
+    tok0, hit0 = turn_tokens(mix, rules, 0.0, history, sigma, lc)
+    tok1, hit1 = turn_tokens(mix, rules, 1.0, history, sigma, lc)
+    w = mix.weights
+    # Per application request: w1 (1 - a) T1(h) + sum_{j>1} w_j T_j(h),
+    # averaged over hours; linear in h, so three hourly sums suffice.
+    c1 = (hour_w * w[0] * (1 - answered)).sum(-1)
+    c2 = (hour_w * w[0] * (1 - answered) * shared).sum(-1)
+    c3 = (hour_w * shared).sum(-1)
+    rest0, rest1 = w[1:] @ tok0[1:], w[1:] @ tok1[1:]
+    per_req = (
+        c1[..., None] * tok0[0]
+        + c2[..., None] * (tok1[0] - tok0[0])
+        + rest0
+        + c3[..., None] * (rest1 - rest0)
+    )
+    hr0, hr1 = float(w[1:] @ hit0[1:]), float(w[1:] @ hit1[1:])
+    hits = c1 * hit0[0] + c2 * (hit1[0] - hit0[0]) + hr0 + c3 * (hr1 - hr0)
+    return slot.share * per_req, slot.share * hits
+
+
+def _add_tiers(
+    tokens: dict[str, FloatArray], workload: Workload, slot: str, per_month: FloatArray
+) -> None:
+    """Split (P, T, 8) tokens over service tiers into ledger categories."""
     shares = {
         "batch": workload.batch_share,
         "flex": workload.flex_share,
         "priority": workload.priority_share,
     }
     shares["standard"] = max(1.0 - sum(shares.values()), 0.0)
-    return shares
-
-
-def mean_tokens(ledger: UsageLedger, kind: str) -> FloatArray:
-    """Mean over paths of one kind's tokens per month, shape (months,)."""
-    return np.asarray(ledger.total(kind).mean(axis=0))
+    for tier, share in shares.items():
+        if share <= 0:
+            continue
+        for i, (kind, lc) in enumerate(SLOTS_KINDS):
+            values = per_month[..., i] * share
+            if np.any(values > 0):
+                key = category(tier, kind, lc, slot)
+                tokens[key] = tokens.get(key, 0) + values
