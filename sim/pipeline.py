@@ -17,7 +17,7 @@ import numpy as np
 from sim.billing import PriceTable, Terms, build_price_table, calc_cost_lines
 from sim.catalog import Catalog, Model, ProviderTerms
 from sim.demand import simulate_requests
-from sim.engine.fluid import simulate_usage
+from sim.engine import simulate_usage
 from sim.engine.ledger import UsageLedger, split_category
 from sim.scenario import Candidate, Scenario, Workload
 from sim.scoring import CostScore, calc_cost_score
@@ -25,7 +25,6 @@ from sim.stats import FloatArray, YearBudget, annual_budgets, npv
 
 log = logging.getLogger(__name__)
 
-ENGINE = "fluid"
 FORECAST_PENDING = (
     "prices = 'forecast': prices follow the dated regimes in the price sheets "
     "(scheduled changes included) and hold flat after the last one; no "
@@ -41,6 +40,7 @@ class WorkloadRun:
     ledger: UsageLedger
     cost_lines: dict[str, FloatArray]
     cost_usd: FloatArray
+    engine: str = "fluid"
 
 
 @dataclass(frozen=True)
@@ -82,17 +82,21 @@ class Result:
     candidates: tuple[CandidateRun, ...]
     anchor: Anchor
     assumptions: tuple[str, ...]
-    engine: str = ENGINE
+    engine: str = "auto"
 
 
-def run(scenario: Scenario, catalog: Catalog) -> Result:
-    """Simulate every candidate of ``scenario`` and score them."""
+def run(scenario: Scenario, catalog: Catalog, engine: str = "auto") -> Result:
+    """Simulate every candidate of ``scenario`` and score them.
+
+    Args:
+        engine: ``des``, ``fluid`` or ``auto`` (see :mod:`sim.engine`).
+    """
     began = time.perf_counter()
     starts = [scenario.month_start(t) for t in range(scenario.months + 1)]
     demand = {w.name: simulate_requests(w, scenario) for w in scenario.workloads}
     anchor = _anchor(scenario, catalog, demand, starts)
     runs = tuple(
-        _run_candidate(c, scenario, catalog, demand, starts, anchor.tco_usd)
+        _run_candidate(c, scenario, catalog, demand, starts, anchor.tco_usd, engine)
         for c in scenario.candidates
     )
     log.info(
@@ -104,13 +108,16 @@ def run(scenario: Scenario, catalog: Catalog) -> Result:
         time.perf_counter() - began,
     )
     labels = [f"{d:%Y-%m}" for d in starts[:-1]]
-    return Result(scenario, catalog, labels, runs, anchor, _assumptions(scenario))
+    return Result(
+        scenario, catalog, labels, runs, anchor, _assumptions(scenario), engine
+    )
 
 
 def _assumptions(scenario: Scenario) -> tuple[str, ...]:
     out = [
-        "engine 'fluid': expected usage in closed form; prompt-cache hit "
-        "ratios are the scenario's assumptions, not derived from traffic",
+        "usage from the workload engine: prompt-cache hits derived from "
+        "traffic, TTL and prefix popularity unless a workload gives "
+        "cache_hit_ratio; the cost anchor uses the closed-form (fluid) engine",
         "costs are list prices at the regime in force each day, prorated "
         "within the month, unless the candidate gives negotiated prices",
     ]
@@ -131,9 +138,10 @@ def _run_candidate(
     demand: dict[str, FloatArray],
     starts: list[date],
     anchor_usd: float,
+    engine: str,
 ) -> CandidateRun:
     runs = tuple(
-        _run_workload(w, cand, catalog, scenario, demand[w.name], starts)
+        _run_workload(w, cand, catalog, scenario, demand[w.name], starts, engine)
         for w in scenario.workloads
     )
     cost = np.asarray(sum(r.cost_usd for r in runs))
@@ -159,11 +167,19 @@ def _run_workload(
     scenario: Scenario,
     requests: FloatArray,
     starts: list[date],
+    engine: str,
 ) -> WorkloadRun:
     provider_terms = catalog.sheet(cand.provider).terms
     days = np.diff([d.toordinal() for d in starts]).astype(np.float64)
-    ledger = simulate_usage(
-        workload, cand, provider_terms, scenario.start, requests, days
+    ledger, used = simulate_usage(
+        engine,
+        workload,
+        cand,
+        provider_terms,
+        scenario.start,
+        requests,
+        days,
+        scenario.seed,
     )
     table = _price_table(cand, provider_terms, workload, scenario, starts)
     lines = calc_cost_lines(ledger, table)
@@ -174,6 +190,7 @@ def _run_workload(
         UsageLedger(ledger.requests, ledger.tokens, notes, ledger.stats),
         lines,
         cost,
+        used,
     )
 
 
@@ -248,6 +265,9 @@ def _list_price_tco(
     cand = Candidate(name=model.key, provider=model.provider, model=model)
     total = 0.0
     for wl in scenario.workloads:
-        run = _run_workload(wl, cand, catalog, scenario, mean_demand[wl.name], starts)
+        # The anchor is a reference level, priced with the closed forms.
+        run = _run_workload(
+            wl, cand, catalog, scenario, mean_demand[wl.name], starts, "fluid"
+        )
         total += float(run.cost_usd.sum())
     return total

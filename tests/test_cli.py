@@ -79,7 +79,7 @@ def test_run_prints_table_or_json(write_scenario: Writer, tmp_path: Path) -> Non
     assert doc["run"] == {
         "seed": 42,
         "paths": 20,
-        "engine": "fluid",
+        "engine": "auto",
         "pricing_data_sha256": doc["run"]["pricing_data_sha256"],
     }
 

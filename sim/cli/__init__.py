@@ -101,6 +101,14 @@ def _setup_logging(quiet: bool, verbose: int, debug: bool) -> None:
     is_flag=True,
     help="Print summary.json to stdout instead of the table.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "des", "fluid"]),
+    default="auto",
+    show_default=True,
+    help="Workload engine: request-level simulation, closed form, or each "
+    "where it fits.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress messages.")
 @click.option("-v", "--verbose", count=True, help="More progress messages.")
 @click.pass_context
@@ -111,6 +119,7 @@ def run(
     seed: int | None,
     paths: int | None,
     as_json: bool,
+    engine: str,
     quiet: bool,
     verbose: int,
 ) -> None:
@@ -143,7 +152,7 @@ def run(
         scenario.months,
         scenario.paths,
     )
-    result = run_pipeline(scenario, catalog)
+    result = run_pipeline(scenario, catalog, engine)
     write_outputs(result, target)
     if as_json:
         click.echo(render_summary_json(result), nl=False)

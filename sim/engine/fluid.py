@@ -247,7 +247,7 @@ def simulate_usage(
         per_req, slot_hits = _slot_mix(
             workload, mix, rules, slot, answered, shared, hour_w
         )
-        _add_tiers(tokens, workload, slot.name, requests[:, :, None] * per_req)
+        add_tiers(tokens, workload, slot.name, requests[:, :, None] * per_req)
         hits += requests * slot_hits
         called += requests * slot.share * (hour_w * calls).sum(axis=-1)
     stats = {
@@ -304,7 +304,7 @@ def _slot_mix(
     return slot.share * per_req, slot.share * hits
 
 
-def _add_tiers(
+def add_tiers(
     tokens: dict[str, FloatArray], workload: Workload, slot: str, per_month: FloatArray
 ) -> None:
     """Split (P, T, 8) tokens over service tiers into ledger categories."""

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 import sim
+from sim.engine.ledger import UsageLedger
 from sim.pipeline import CandidateRun, Result, WorkloadRun
 from sim.stats import Band, FloatArray
 
@@ -33,6 +34,9 @@ MONTHLY_COLUMNS = (
     "batch_share",
     "flex_share",
     "priority_share",
+    "cache_hit_ratio",
+    "cache_hit_ratio_se",
+    "response_cache_hit_ratio",
     "cost_usd_mean",
     "cost_usd_p10",
     "cost_usd_p50",
@@ -119,6 +123,7 @@ def _candidate(run: CandidateRun) -> dict[str, Any]:
                 "anchor_usd": _round(score.anchor_usd),
             }
         },
+        "engines": {w.workload: w.engine for w in run.workloads},
         "notes": list(run.notes),
     }
 
@@ -154,11 +159,13 @@ def _monthly_row(wl: WorkloadRun, t: int) -> list[str]:
     per_1k = band.mean / requests * 1000.0 if requests else 0.0
     tokens = [float(ledger.total(k)[:, t].mean()) for k in _TOKEN_KINDS]
     shares = [float(ledger.share(s)[:, t].mean()) for s in _SHARE_TIERS]
+    signals = [_stat(ledger, name, t) for name in _STATS]
     return [
         wl.workload,
         f"{requests:.1f}",
         *(f"{x:.1f}" for x in tokens),
         *(f"{x:.4f}" for x in shares),
+        *signals,
         *(f"{x:.4f}" for x in (band.mean, band.p10, band.p50, band.p90)),
         f"{per_1k:.6f}",
     ]
@@ -166,6 +173,15 @@ def _monthly_row(wl: WorkloadRun, t: int) -> list[str]:
 
 _TOKEN_KINDS = ("input", "cached_input", "cache_write", "output")
 _SHARE_TIERS = ("batch", "flex", "priority")
+_STATS = ("cache_hit_ratio", "cache_hit_ratio_se", "response_cache_hit_ratio")
+
+
+def _stat(ledger: UsageLedger, name: str, t: int) -> str:
+    """Mean over paths of an engine signal; blank where the engine has none."""
+    values = ledger.stats.get(name)
+    if values is None:
+        return ""
+    return f"{float(values[:, t].mean()):.4f}"
 
 
 def render_scores_csv(result: Result) -> str:

@@ -71,6 +71,11 @@ def _candidate() -> JsonDict:
                 "properties": {"cost": _cost_factor()},
                 "additionalProperties": True,
             },
+            "engines": {
+                "type": "object",
+                "description": "workload -> engine used (des or fluid)",
+                "additionalProperties": {"enum": ["des", "fluid"]},
+            },
             "notes": {"type": "array", "items": {"type": "string"}},
         }
     )

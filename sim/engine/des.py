@@ -1,0 +1,498 @@
+"""The discrete-event engine: request-level simulation on sampled slices.
+
+Clock: seconds. The engine never simulates every request of a multi-year
+horizon. Hourly request rates (paths x months x 24) span a range; the engine
+picks a few representative rates on a log grid across it, and at each one
+simulates a slice of traffic with simpy: sessions arrive as a Poisson
+process, each session a process that sends its turns separated by
+exponential think times, each turn with its own token draws, prefix and
+query. A slice measures about ``requests_per_rate`` requests after a
+warm-up, so that every cache key's own timing is exact inside the slice.
+
+Caches are then evaluated exactly on the slice's trace (a TTL-refreshed
+entry is alive iff its key was used less than TTL ago), per candidate, so
+one simulated trace serves every candidate. Per-request results at the
+grid rates are interpolated in log rate to every path, month and hour.
+
+Sampling error: each slice is cut into time batches; the spread of batch
+means gives the standard error of the cache hit ratio, reported as the
+``cache_hit_ratio_se`` statistic.
+
+Limitations: within a slice the hour's rate holds, also during the
+warm-up, which is capped at ``3 x`` the slice's measured requests, so a
+TTL longer than the warm-up sees fewer earlier arrivals than a real day
+would give (reported in the notes); the weekly profile shapes monthly
+volumes only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.catalog import ProviderTerms
+from sim.demand import rng_for
+from sim.engine import cache as cache_model
+from sim.engine.cache import FloatArray, Popularity, trace_hits
+from sim.engine.fluid import (
+    SLOTS_KINDS,
+    CacheRules,
+    Slot,
+    add_tiers,
+    cache_rules,
+    hourly_rates,
+    long_context_threshold,
+    router_slots,
+)
+from sim.engine.ledger import UsageLedger
+from sim.scenario import Candidate, Workload
+
+IntArray = npt.NDArray[np.int64]
+
+REQUESTS_PER_RATE = 4000
+GRID_POINTS = 8
+BATCHES = 20
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Requests of one simulated slice, in the order they were sent.
+
+    ``times`` are seconds from the start of the measured window (negative
+    in the warm-up); ``measured`` marks requests inside the window.
+    """
+
+    rate: float
+    duration: float
+    times: FloatArray
+    session: IntArray
+    turn: IntArray
+    prefix: IntArray
+    query: IntArray
+    new_tokens: FloatArray
+    output_tokens: FloatArray
+
+    @property
+    def measured(self) -> npt.NDArray[np.bool_]:
+        """Requests inside the measured window."""
+        return (self.times >= 0) & (self.times < self.duration)
+
+
+def simulate_trace(
+    workload: Workload,
+    rate: float,
+    rng: np.random.Generator,
+    requests: int = REQUESTS_PER_RATE,
+    warmup_cap_seconds: float = 3600.0,
+) -> Trace:
+    """Simulate sessions at ``rate`` requests per second with simpy."""
+    import simpy
+
+    turns = max(workload.session_turns, 1.0)
+    duration = requests / rate
+    span = 5.0 * (turns - 1.0) * workload.think_seconds
+    warmup = min(warmup_cap_seconds, 3.0 * duration) + span
+    env = simpy.Environment(initial_time=-warmup)
+    log: list[tuple[float, int, int]] = []
+    env.process(_session_source(env, rate / turns, duration, turns, workload, rng, log))
+    env.run()
+    return _trace_from_log(workload, rate, duration, log, rng)
+
+
+def _session_source(
+    env: Any,
+    session_rate: float,
+    end: float,
+    mean_turns: float,
+    workload: Workload,
+    rng: np.random.Generator,
+    log: list[tuple[float, int, int]],
+) -> Generator[Any, Any, None]:
+    """Start sessions as a Poisson process until ``end``."""
+    session = 0
+    think = workload.think_seconds
+    while True:
+        yield env.timeout(rng.exponential(1.0 / session_rate))
+        if env.now >= end:
+            return
+        turns = int(rng.geometric(1.0 / mean_turns)) if mean_turns > 1 else 1
+        env.process(_session(env, session, turns, think, rng, log))
+        session += 1
+
+
+def _session(
+    env: Any,
+    session: int,
+    turns: int,
+    think: float,
+    rng: np.random.Generator,
+    log: list[tuple[float, int, int]],
+) -> Generator[Any, Any, None]:
+    """One conversation: send a turn, think, send the next."""
+    for turn in range(turns):
+        log.append((env.now, session, turn))
+        if turn + 1 < turns:
+            yield env.timeout(rng.exponential(think))
+
+
+def _trace_from_log(
+    workload: Workload,
+    rate: float,
+    duration: float,
+    log: list[tuple[float, int, int]],
+    rng: np.random.Generator,
+) -> Trace:
+    """Attach prefixes, queries and token draws to the simulated arrivals."""
+    times = np.array([e[0] for e in log], dtype=np.float64)
+    session = np.array([e[1] for e in log], dtype=np.int64)
+    turn = np.array([e[2] for e in log], dtype=np.int64)
+    sessions = int(session.max()) + 1 if session.size else 0
+
+    pop = cache_model.popularity(
+        workload.prefixes, workload.prefix_popularity, workload.zipf_exponent
+    )
+    prefix = _draw_keys(pop, sessions, rng)[session]
+    query = np.full(times.size, -1, dtype=np.int64)
+    rc = workload.response_cache
+    if rc is not None and rc.distinct_queries is not None:
+        qpop = cache_model.popularity(rc.distinct_queries, "zipf", rc.zipf_exponent)
+        first = turn == 0
+        query[first] = _draw_keys(qpop, int(first.sum()), rng)
+
+    prefix_tokens = float(workload.cacheable_prefix_tokens)
+    new_mean = workload.input_tokens.mean - prefix_tokens
+    new = _lognormal(rng, new_mean, workload.input_tokens.sigma, times.size)
+    out = _lognormal(
+        rng, workload.output_tokens.mean, workload.output_tokens.sigma, times.size
+    )
+    return Trace(rate, duration, times, session, turn, prefix, query, new, out)
+
+
+def _draw_keys(pop: Popularity, n: int, rng: np.random.Generator) -> IntArray:
+    """Key ids drawn by popularity (ids of a group are equally likely)."""
+    group_p = pop.weights * pop.counts
+    groups = rng.choice(group_p.size, size=n, p=group_p / group_p.sum())
+    offsets = np.concatenate([[0.0], np.cumsum(pop.counts)[:-1]])
+    within = np.floor(rng.random(n) * pop.counts[groups])
+    return (offsets[groups] + within).astype(np.int64)
+
+
+def _lognormal(
+    rng: np.random.Generator, mean: float, sigma: float, n: int
+) -> FloatArray:
+    """Draws with the given mean and log-sd (constant when sigma is 0)."""
+    if sigma == 0 or mean <= 0:
+        return np.full(n, max(mean, 0.0))
+    mu = math.log(mean) - 0.5 * sigma**2
+    return np.asarray(rng.lognormal(mu, sigma, n))
+
+
+@dataclass(frozen=True)
+class RatePoint:
+    """Per application request results of one slice (one rate)."""
+
+    rate: float
+    tokens: dict[str, FloatArray]  # slot -> 8 kinds in SLOTS_KINDS order
+    hits: float
+    calls: float
+    answered: float
+    hit_ratio_se: float
+
+
+@dataclass(frozen=True)
+class _History:
+    """Per request: conversation so far and the previous turn's index."""
+
+    cacheable: FloatArray
+    prev_cacheable: FloatArray
+    prev_index: IntArray  # -1 for first turns
+
+
+def _history(trace: Trace, prefix_tokens: float) -> _History:
+    order = np.lexsort((trace.turn, trace.session))
+    grown = (trace.new_tokens + trace.output_tokens)[order]
+    csum = np.cumsum(grown)
+    starts = np.r_[True, trace.session[order][1:] != trace.session[order][:-1]]
+    base = np.maximum.accumulate(np.where(starts, csum - grown, 0.0))
+    before = csum - grown - base  # tokens of earlier turns of the session
+    cacheable = np.empty(trace.times.size)
+    cacheable[order] = prefix_tokens + before
+    prev = np.full(trace.times.size, -1, dtype=np.int64)
+    prev[order[1:]] = np.where(starts[1:], -1, order[:-1])
+    prev_cacheable = np.where(prev >= 0, cacheable[np.maximum(prev, 0)], 0.0)
+    return _History(cacheable, prev_cacheable, prev)
+
+
+def evaluate_trace(
+    trace: Trace,
+    workload: Workload,
+    cand: Candidate,
+    terms: ProviderTerms,
+    start: date,
+    rng: np.random.Generator,
+) -> tuple[RatePoint, list[str]]:
+    """Caches, router and token counts of one candidate on one trace."""
+    hist = _history(trace, float(workload.cacheable_prefix_tokens))
+    answered = _response_cache(trace, workload, rng)
+    measured = trace.measured
+    apps = max(int(measured.sum()), 1)
+    tokens: dict[str, FloatArray] = {}
+    hit_flags = np.zeros(trace.times.size, dtype=bool)
+    called_any = np.zeros(trace.times.size, dtype=np.int64)
+    notes: list[str] = []
+    for slot, on_slot in _route_calls(trace, cand, answered, rng):
+        rules = cache_rules(workload, slot.model, terms, cand.cache_ttl, start)
+        notes += [rules.note] if rules.note else []
+        per_call, hits = _slot_tokens(trace, hist, rules, slot, on_slot, workload, rng)
+        tokens[slot.name] = per_call[measured & on_slot].sum(axis=0) / apps
+        hit_flags |= hits & on_slot
+        called_any += on_slot
+    point = RatePoint(
+        rate=trace.rate,
+        tokens=tokens,
+        hits=float((hit_flags & measured).sum()) / apps,
+        calls=float(called_any[measured].sum()) / apps,
+        answered=_answered_share(trace, answered),
+        hit_ratio_se=_batch_se(trace, hit_flags, called_any > 0),
+    )
+    return point, notes
+
+
+def _response_cache(
+    trace: Trace, workload: Workload, rng: np.random.Generator
+) -> npt.NDArray[np.bool_]:
+    """Which requests the application cache answers (first turns only)."""
+    rc = workload.response_cache
+    first = trace.turn == 0
+    if rc is None:
+        return np.zeros(trace.times.size, dtype=bool)
+    if rc.hit_ratio is not None:
+        return np.asarray(first & (rng.random(trace.times.size) < rc.hit_ratio))
+    assert rc.ttl_seconds is not None
+    idx = np.flatnonzero(first)
+    if rc.capacity_entries is None:
+        hits = trace_hits(trace.times[idx], trace.query[idx], rc.ttl_seconds)
+    else:
+        hits = _lru_ttl_hits(
+            trace.times[idx], trace.query[idx], rc.ttl_seconds, rc.capacity_entries
+        )
+    out = np.zeros(trace.times.size, dtype=bool)
+    out[idx] = hits
+    return out
+
+
+def _lru_ttl_hits(
+    times: FloatArray, keys: IntArray, ttl: float, capacity: int
+) -> npt.NDArray[np.bool_]:
+    """Exact hits of an LRU cache of ``capacity`` entries with a TTL."""
+    from collections import OrderedDict
+
+    order = np.argsort(times, kind="stable")
+    held: OrderedDict[int, float] = OrderedDict()
+    hits = np.zeros(times.size, dtype=bool)
+    for i in order:
+        key, now = int(keys[i]), float(times[i])
+        last = held.pop(key, None)
+        hits[i] = last is not None and now - last < ttl
+        held[key] = now  # a hit refreshes, a miss stores the new response
+        if len(held) > capacity:
+            held.popitem(last=False)
+    return hits
+
+
+def _answered_share(trace: Trace, answered: npt.NDArray[np.bool_]) -> float:
+    first = (trace.turn == 0) & trace.measured
+    return float(answered[first].sum()) / max(int(first.sum()), 1)
+
+
+def _route_calls(
+    trace: Trace,
+    cand: Candidate,
+    answered: npt.NDArray[np.bool_],
+    rng: np.random.Generator,
+) -> list[tuple[Slot, npt.NDArray[np.bool_]]]:
+    """Each model behind the router with the requests it serves."""
+    called = ~answered
+    slots = router_slots(cand)
+    if len(slots) == 1:
+        return [(slots[0], called)]
+    draw = rng.random(trace.times.size)
+    main, alt = slots
+    if cand.route is not None and cand.route.kind == "route":
+        return [
+            (main, called & (draw >= alt.share)),
+            (alt, called & (draw < alt.share)),
+        ]
+    return [(main, called & (draw < main.share)), (alt, called)]
+
+
+def _slot_tokens(
+    trace: Trace,
+    hist: _History,
+    rules: CacheRules,
+    slot: Slot,
+    on_slot: npt.NDArray[np.bool_],
+    workload: Workload,
+    rng: np.random.Generator,
+) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """Tokens by kind (requests x 8) and cache hits of one model's calls."""
+    minimum = max(rules.min_prefix_tokens, 1)
+    prefix = float(workload.cacheable_prefix_tokens)
+    cache_ok = rules.effective & (hist.cacheable >= minimum)
+    shared_hit = _shared_hits(trace, rules, on_slot, prefix >= minimum, rng)
+    hist_hit = _history_hits(trace, hist, rules, on_slot, minimum)
+
+    read = np.where(hist_hit, hist.prev_cacheable, np.where(shared_hit, prefix, 0.0))
+    read = np.where(cache_ok, read, 0.0)
+    hit = cache_ok & (hist_hit | shared_hit)
+    write = np.where(cache_ok & rules.separate_writes, hist.cacheable - read, 0.0)
+    prompt = hist.cacheable + trace.new_tokens
+    plain = prompt - read - write
+    threshold = long_context_threshold(slot.model)
+    lc = prompt > threshold if threshold is not None else np.zeros_like(hit)
+    parts = (plain, read, write, trace.output_tokens)
+    columns = [np.where(lc, 0.0, x) for x in parts] + [
+        np.where(lc, x, 0.0) for x in parts
+    ]
+    return np.stack(columns, axis=1), hit
+
+
+def _shared_hits(
+    trace: Trace,
+    rules: CacheRules,
+    on_slot: npt.NDArray[np.bool_],
+    shared_ok: bool,
+    rng: np.random.Generator,
+) -> npt.NDArray[np.bool_]:
+    hits = np.zeros(trace.times.size, dtype=bool)
+    if not (rules.effective and shared_ok):
+        return hits
+    idx = np.flatnonzero(on_slot)
+    if rules.override_hit is not None:
+        hits[idx] = rng.random(idx.size) < rules.override_hit
+    else:
+        hits[idx] = trace_hits(trace.times[idx], trace.prefix[idx], rules.ttl_seconds)
+    return hits
+
+
+def _history_hits(
+    trace: Trace,
+    hist: _History,
+    rules: CacheRules,
+    on_slot: npt.NDArray[np.bool_],
+    minimum: int,
+) -> npt.NDArray[np.bool_]:
+    """The previous turn was served by this model, recently, and cacheable."""
+    prev = hist.prev_index
+    has_prev = prev >= 0
+    p = np.maximum(prev, 0)
+    recent = trace.times - trace.times[p] < rules.ttl_seconds
+    return (
+        rules.effective
+        & has_prev
+        & on_slot
+        & on_slot[p]
+        & recent
+        & (hist.prev_cacheable >= minimum)
+    )
+
+
+def _batch_se(
+    trace: Trace, hits: npt.NDArray[np.bool_], called: npt.NDArray[np.bool_]
+) -> float:
+    """Standard error of the hit ratio from time-batch means."""
+    keep = trace.measured & called
+    if keep.sum() < 2 * BATCHES:
+        return float("nan")
+    batch = np.minimum(
+        (trace.times[keep] / trace.duration * BATCHES).astype(int), BATCHES - 1
+    )
+    sums = np.bincount(batch, weights=hits[keep], minlength=BATCHES)
+    counts = np.bincount(batch, minlength=BATCHES)
+    means = sums / np.maximum(counts, 1)
+    return float(means.std(ddof=1) / math.sqrt(BATCHES))
+
+
+@lru_cache(maxsize=128)
+def cached_trace(workload: Workload, rate: float, seed: int) -> Trace:
+    """One slice per workload, rate and seed, shared by every candidate."""
+    rng = rng_for(seed, "des-trace", workload.name, f"{rate:.9g}")
+    return simulate_trace(workload, rate, rng)
+
+
+def rate_grid(rates: FloatArray, points: int = GRID_POINTS) -> FloatArray:
+    """Representative rates (requests per second) spanning ``rates``."""
+    positive = rates[rates > 0]
+    lo, hi = float(positive.min()), float(positive.max())
+    if hi / lo < 1.02:
+        return np.array([math.sqrt(lo * hi)])
+    return np.geomspace(lo, hi, points)
+
+
+def simulate_usage(
+    workload: Workload,
+    cand: Candidate,
+    terms: ProviderTerms,
+    start: date,
+    requests: FloatArray,
+    days: FloatArray,
+    seed: int,
+) -> UsageLedger:
+    """Usage of ``workload`` on ``cand`` from simulated slices.
+
+    Same contract as :func:`sim.engine.fluid.simulate_usage`.
+    """
+    rates = hourly_rates(requests, days, workload.daily_profile)
+    grid = rate_grid(rates)
+    points, notes = [], set()
+    for rate in grid:
+        trace = cached_trace(workload, float(rate), seed)
+        rng = rng_for(seed, "des-eval", workload.name, cand.name, f"{rate:.9g}")
+        point, found = evaluate_trace(trace, workload, cand, terms, start, rng)
+        points.append(point)
+        notes.update(found)
+    return _assemble(workload, requests, rates, grid, points, tuple(sorted(notes)))
+
+
+def _assemble(
+    workload: Workload,
+    requests: FloatArray,
+    rates: FloatArray,
+    grid: FloatArray,
+    points: list[RatePoint],
+    notes: tuple[str, ...],
+) -> UsageLedger:
+    """Interpolate the grid results to every path, month and hour."""
+    hour_w = np.asarray(workload.daily_profile) / 24.0
+
+    def monthly(values: list[float]) -> FloatArray:
+        at = np.interp(np.log(np.maximum(rates, 1e-300)), np.log(grid), values)
+        return np.asarray((at * hour_w).sum(axis=-1))
+
+    tokens: dict[str, FloatArray] = {}
+    for slot in points[0].tokens:
+        per_req = np.stack(
+            [
+                monthly([p.tokens[slot][i] for p in points])
+                for i in range(len(SLOTS_KINDS))
+            ],
+            axis=-1,
+        )
+        add_tiers(tokens, workload, slot, requests[:, :, None] * per_req)
+    hits = monthly([p.hits for p in points])
+    calls = monthly([p.calls for p in points])
+    stats = {
+        "cache_hit_ratio": np.divide(
+            hits, calls, out=np.zeros_like(hits), where=calls > 0
+        ),
+        "response_cache_hit_ratio": monthly([p.answered for p in points]),
+        "cache_hit_ratio_se": monthly([p.hit_ratio_se for p in points]),
+    }
+    return UsageLedger(requests, tokens, notes, stats)
