@@ -52,6 +52,7 @@ from sim.engine.fluid import (
     router_slots,
 )
 from sim.engine.ledger import UsageLedger
+from sim.engine.traffic import new_tokens_sigma
 from sim.scenario import Candidate, Workload
 
 IntArray = npt.NDArray[np.int64]
@@ -168,7 +169,7 @@ def _trace_from_log(
 
     prefix_tokens = float(workload.cacheable_prefix_tokens)
     new_mean = workload.input_tokens.mean - prefix_tokens
-    new = _lognormal(rng, new_mean, workload.input_tokens.sigma, times.size)
+    new = _lognormal(rng, new_mean, new_tokens_sigma(workload), times.size)
     out = _lognormal(
         rng, workload.output_tokens.mean, workload.output_tokens.sigma, times.size
     )
@@ -430,6 +431,8 @@ def cached_trace(workload: Workload, rate: float, seed: int) -> Trace:
 def rate_grid(rates: FloatArray, points: int = GRID_POINTS) -> FloatArray:
     """Representative rates (requests per second) spanning ``rates``."""
     positive = rates[rates > 0]
+    if positive.size == 0:  # no traffic at all: any rate gives zero usage
+        return np.array([1.0])
     lo, hi = float(positive.min()), float(positive.max())
     if hi / lo < 1.02:
         return np.array([math.sqrt(lo * hi)])

@@ -116,12 +116,38 @@ def long_context_threshold(model: Model) -> int | None:
     return min(found) if found else None
 
 
+def _long_context_shares(
+    mix: TurnMix, threshold: int | None
+) -> tuple[FloatArray, FloatArray]:
+    """Per turn, shares of requests and of prompt tokens above ``threshold``.
+
+    Turn ``j``'s prompt is ``c_j + u`` with ``u`` lognormal, so it crosses
+    the threshold when ``u > threshold - c_j``: the lognormal tail in closed
+    form, shifted by the turn's history.
+    """
+    from sim.scenario import TokenDist
+
+    req = np.zeros_like(mix.cacheable)
+    tok = np.zeros_like(mix.cacheable)
+    if threshold is None:
+        return req, tok
+    new = TokenDist(max(mix.new_tokens, 1e-9), mix.new_sigma)
+    for j, history in enumerate(mix.cacheable):
+        room = threshold - history
+        if room <= 0:
+            req[j], tok[j] = 1.0, 1.0
+            continue
+        req[j], tok_new = new.share_above(room)
+        above = history * req[j] + mix.new_tokens * tok_new
+        tok[j] = above / (history + mix.new_tokens)
+    return req, tok
+
+
 def turn_tokens(
     mix: TurnMix,
     rules: CacheRules,
     shared_hit: float,
     history_hit: float,
-    input_sigma: float,
     lc_threshold: int | None,
 ) -> tuple[FloatArray, FloatArray]:
     """Per turn, mean tokens by (kind, long-context) and the hit chance.
@@ -130,8 +156,6 @@ def turn_tokens(
         tokens of shape (turns, 8) in :data:`SLOTS_KINDS` order, and the
         chance that each turn reads anything from the prompt cache.
     """
-    from sim.scenario import TokenDist
-
     cache_ok = rules.effective & (mix.cacheable >= max(rules.min_prefix_tokens, 1))
     hist_ok = cache_ok & (mix.prev_cacheable >= max(rules.min_prefix_tokens, 1))
     shared_ok = rules.effective and mix.prefix_tokens >= max(rules.min_prefix_tokens, 1)
@@ -146,12 +170,7 @@ def turn_tokens(
         write = np.zeros_like(write)
 
     prompt = mix.prompt
-    req_lc, tok_lc = np.zeros_like(prompt), np.zeros_like(prompt)
-    if lc_threshold is not None:
-        for j, mean in enumerate(prompt):
-            req_lc[j], tok_lc[j] = TokenDist(float(mean), input_sigma).share_above(
-                lc_threshold
-            )
+    req_lc, tok_lc = _long_context_shares(mix, lc_threshold)
     cached_part = read + write
     plain = np.maximum((1 - tok_lc) * prompt - (1 - req_lc) * cached_part, 0.0)
     lc_plain = np.maximum(tok_lc * prompt - req_lc * cached_part, 0.0)
@@ -282,10 +301,9 @@ def _slot_mix(
 ) -> tuple[FloatArray, FloatArray]:
     """Tokens (P, T, 8) and cache hits (P, T) per application request."""
     history = cache_model.history_hit(workload.think_seconds, rules.ttl_seconds)
-    sigma = workload.input_tokens.sigma
     lc = long_context_threshold(slot.model)
-    tok0, hit0 = turn_tokens(mix, rules, 0.0, history, sigma, lc)
-    tok1, hit1 = turn_tokens(mix, rules, 1.0, history, sigma, lc)
+    tok0, hit0 = turn_tokens(mix, rules, 0.0, history, lc)
+    tok1, hit1 = turn_tokens(mix, rules, 1.0, history, lc)
     w = mix.weights
     # Per application request: w1 (1 - a) T1(h) + sum_{j>1} w_j T_j(h),
     # averaged over hours; linear in h, so three hourly sums suffice.

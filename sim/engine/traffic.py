@@ -10,7 +10,10 @@ re-sends the conversation so far::
 
 with ``P`` the shared prefix, ``u`` the new tokens a turn adds (the first
 turn's prompt less the prefix) and ``o`` the output. With one turn per
-session this is the single-request workload: prompt = input_tokens.
+session this is the single-request workload: prompt = input_tokens. ``u``
+is lognormal with mean ``E[input] - P`` and the standard deviation of
+``input_tokens``, so the first turn's prompt ``P + u`` keeps the mean and
+spread the scenario gives while never falling below its prefix.
 Prompt caching marks its breakpoint after the history, before the newest
 user message, so the history itself becomes cacheable.
 """
@@ -42,6 +45,7 @@ class TurnMix:
     new_tokens: float
     output_tokens: float
     prefix_tokens: float
+    new_sigma: float = 0.0
 
     @property
     def prompt(self) -> FloatArray:
@@ -60,6 +64,7 @@ class TurnMix:
             new_tokens=self.new_tokens,
             output_tokens=self.output_tokens,
             prefix_tokens=self.prefix_tokens,
+            new_sigma=self.new_sigma,
         )
 
 
@@ -82,7 +87,19 @@ def turn_mix(workload: Workload) -> TurnMix:
     turns = np.arange(weights.size, dtype=np.float64)
     cacheable = prefix + turns * (new + out)
     prev = np.concatenate([[0.0], cacheable[:-1]])
-    return TurnMix(weights, cacheable, prev, new, out, prefix)
+    return TurnMix(
+        weights, cacheable, prev, new, out, prefix, new_tokens_sigma(workload)
+    )
+
+
+def new_tokens_sigma(workload: Workload) -> float:
+    """Log-sd of the new tokens per turn: same absolute spread as the prompt."""
+    dist = workload.input_tokens
+    new = dist.mean - workload.cacheable_prefix_tokens
+    if dist.sigma == 0 or new <= 0:
+        return 0.0
+    sd = dist.mean * math.sqrt(math.expm1(dist.sigma**2))
+    return math.sqrt(math.log1p((sd / new) ** 2))
 
 
 def requests_per_session(workload: Workload) -> float:
