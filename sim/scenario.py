@@ -178,6 +178,8 @@ class Candidate:
     route: Route | None = None
     rate_limit: RateLimit | None = None
     provisioned: Provisioned | None = None
+    price_model: str = "track"
+    migration_usd: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,7 @@ class Scenario:
     candidates: tuple[Candidate, ...]
     budget_usd: float | None = None
     description: str = ""
+    hazard_decay: float = 0.0  # per year; 0 keeps historical price hazards
 
     def month_start(self, t: int) -> date:
         """First day of month ``t`` (0 = the start month)."""
@@ -266,6 +269,7 @@ def _check_cross_fields(log: ProblemLog, doc: dict[str, Any], cat: Catalog) -> N
         _check_workload(log, f"workload[{i}]", wl)
     for i, cand in candidates:
         _check_candidate(log, f"candidate[{i}]", cand, cat, start)
+        _check_price_model(log, f"candidate[{i}]", cand)
     _check_fallbacks(log, candidates)
 
 
@@ -407,6 +411,15 @@ def _check_traffic(log: ProblemLog, key: str, wl: dict[str, Any]) -> None:
         )
 
 
+def _check_price_model(log: ProblemLog, key: str, cand: dict[str, Any]) -> None:
+    if cand.get("price_model") == "pin" and "migration_usd" in cand:
+        log.add(
+            f"{key}.migration_usd",
+            "only used with price_model = 'track': a pinned candidate never "
+            "moves to another model; remove it",
+        )
+
+
 def _check_candidate(
     log: ProblemLog,
     key: str,
@@ -530,6 +543,7 @@ def _build(doc: dict[str, Any], path: str, digest: str, cat: Catalog) -> Scenari
         candidates=candidates,
         budget_usd=sc.get("budget_usd"),
         description=sc.get("description", ""),
+        hazard_decay=float(sc.get("forecast", {}).get("hazard_decay", 0.0)),
     )
 
 
@@ -619,6 +633,8 @@ def _build_candidate(cand: Mapping[str, Any], cat: Catalog) -> Candidate:
         provisioned=Provisioned(**cand["provisioned"])
         if "provisioned" in cand
         else None,
+        price_model=cand.get("price_model", "track"),
+        migration_usd=float(cand.get("migration_usd", 0.0)),
     )
 
 

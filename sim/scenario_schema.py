@@ -82,7 +82,8 @@ def _scenario_table() -> JsonDict:
                 "enum": ["forecast", "frozen"],
                 "default": "forecast",
                 "description": "'frozen': list prices at the start month held "
-                "flat; 'forecast': dated regimes, scheduled changes included.",
+                "flat; 'forecast': dated regimes, scheduled changes included, "
+                "then Monte Carlo price paths after the last dated change.",
             },
             "budget_usd": _num(
                 "Total budget over the horizon, USD; anchors the cost score.",
@@ -95,9 +96,24 @@ def _scenario_table() -> JsonDict:
                 "catalogue model of it anchors the cost score. Default: the "
                 "lowest class among the candidates' models.",
             },
+            "forecast": _forecast(),
         },
         required=["name", "start", "months"],
     )
+
+
+def _forecast() -> JsonDict:
+    return _table(
+        {
+            "hazard_decay": _num(
+                "Per year: the monthly probability of a price cut (and of a "
+                "market-wide cut) falls by exp(-hazard_decay x years ahead); "
+                "0 keeps the historical rate.",
+                0,
+                default=0,
+            ),
+        }
+    ) | {"description": "Options of the price forecast (factor 11)."}
 
 
 def _token_dist(desc: str) -> JsonDict:
@@ -334,6 +350,18 @@ def _candidate() -> JsonDict:
                 default=0,
             ),
             "price": price,
+            "price_model": {
+                "enum": ["pin", "track"],
+                "default": "track",
+                "description": "'track': follow the provider's cheapest current "
+                "model of the class as it changes; 'pin': stay on this model "
+                "and take only its own price changes.",
+            },
+            "migration_usd": _num(
+                "One-off cost of each move to another model when tracking, USD.",
+                0,
+                default=0,
+            ),
             "cache_ttl": {
                 "type": "string",
                 "description": "Prompt-cache TTL bought from the provider, "

@@ -48,8 +48,8 @@ MALFORMED = [
         "unknown key",
         edit("seed = 42", "sead = 42"),
         "scenario.sead: unknown key; expected one of budget_usd, "
-        "capability_class, description, discount_rate, months, name, paths, "
-        "prices, seed, start; did you mean 'seed'?",
+        "capability_class, description, discount_rate, forecast, months, name, "
+        "paths, prices, seed, start; did you mean 'seed'?",
     ),
     (
         "wrong type",
