@@ -75,8 +75,7 @@ def cache_rules(
         or (cache is not None and cache.read_multiplier is not None)
     )
     if not has_read_price or cache is None or cache.mode == "none":
-        note = f"{model.key}: no prompt-cache price known; prefix billed as input"
-        return CacheRules(False, False, note=note)
+        return CacheRules(False, False, note=_no_cache_note(model, has_read_price))
     ttl = ttl_name or cache.default_ttl or "5m"
     return CacheRules(
         effective=True,
@@ -86,6 +85,16 @@ def cache_rules(
         override_hit=workload.cache_hit_ratio,
         note=_minimum_note(workload, model, cache.min_prefix_tokens_for(model)),
     )
+
+
+def _no_cache_note(model: Model, has_read_price: bool) -> str:
+    if has_read_price:
+        return (
+            f"{model.key}: the price sheet lists a cached-input price but no "
+            "cache rules (TTL, minimum, automatic or explicit); prompts are "
+            "billed as uncached input"
+        )
+    return f"{model.key}: no prompt-cache price known; prompts billed as input"
 
 
 def _minimum_note(workload: Workload, model: Model, minimum: int | None) -> str:
