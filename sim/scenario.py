@@ -147,6 +147,7 @@ class RateLimit:
     tpm: float | None = None
     on_limit: str = "delay"
     fallback: str | None = None
+    workload: str | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,7 @@ class Provisioned:
     tpm_per_unit: float
     usd_per_unit_hour: float
     term_months: int = 0
+    workload: str | None = None
 
     @property
     def tpm(self) -> float:
@@ -271,6 +273,7 @@ def _check_cross_fields(log: ProblemLog, doc: dict[str, Any], cat: Catalog) -> N
         _check_candidate(log, f"candidate[{i}]", cand, cat, start)
         _check_price_model(log, f"candidate[{i}]", cand)
     _check_fallbacks(log, candidates)
+    _check_capacity_workloads(log, candidates, [w.get("name") for _, w in workloads])
 
 
 def _entries(doc: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
@@ -512,6 +515,34 @@ def _check_fallbacks(
                 f"{', '.join(map(str, others)) or 'none'}"
                 + suggest(target, [str(n) for n in others]),
             )
+
+
+def _check_capacity_workloads(
+    log: ProblemLog,
+    candidates: list[tuple[int, dict[str, Any]]],
+    names: list[Any],
+) -> None:
+    """Capacity serves one workload: name it when there are several."""
+    for i, cand in candidates:
+        for part in ("rate_limit", "provisioned"):
+            sub = cand.get(part)
+            if not isinstance(sub, dict):
+                continue
+            key = f"candidate[{i}].{part}.workload"
+            target = sub.get("workload")
+            if target is None and len(names) > 1:
+                log.add(
+                    key,
+                    "missing; the scenario has several workloads: name "
+                    f"the one this capacity serves ({', '.join(map(str, names))})",
+                )
+            elif target is not None and target not in names:
+                log.add(
+                    key,
+                    f"unknown workload '{target}'; expected one of "
+                    f"{', '.join(map(str, names))}"
+                    + suggest(str(target), [str(n) for n in names]),
+                )
 
 
 def _num(value: Any) -> float:

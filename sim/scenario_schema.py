@@ -298,6 +298,11 @@ def _rate_limit() -> JsonDict:
                 "description": "Candidate that serves requests over the limit "
                 "(on_limit = 'fallback').",
             },
+            "workload": {
+                "type": "string",
+                "description": "The workload this limit serves (required "
+                "when the scenario has several).",
+            },
         }
     ) | {"description": "The provider's rate limits for the account's tier."}
 
@@ -311,6 +316,11 @@ def _provisioned() -> JsonDict:
             ),
             "usd_per_unit_hour": _num("Price of one unit per hour.", 0),
             "term_months": {"type": "integer", "minimum": 0, "default": 0},
+            "workload": {
+                "type": "string",
+                "description": "The workload the units serve (required when "
+                "the scenario has several).",
+            },
         },
         required=["units", "tpm_per_unit", "usd_per_unit_hour"],
     ) | {

@@ -18,6 +18,12 @@ Sampling error: each slice is cut into time batches; the spread of batch
 means gives the standard error of the cache hit ratio, reported as the
 ``cache_hit_ratio_se`` statistic.
 
+Capacity: provisioned units and limits that turn calls away are simulated
+on each slice with :func:`sim.engine.capacity.simulate_capacity`; a queue
+of delayed calls can outlast the hour a slice stands for, so with
+``on_limit = "delay"`` both engines use the fluid queue that carries the
+backlog across hours.
+
 Limitations: within a slice the hour's rate holds, also during the
 warm-up, which is capped at ``3 x`` the slice's measured requests, so a
 TTL longer than the warm-up sees fewer earlier arrivals than a real day
@@ -28,7 +34,7 @@ volumes only.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -41,8 +47,13 @@ from sim.catalog import ProviderTerms
 from sim.demand import rng_for
 from sim.engine import cache as cache_model
 from sim.engine.cache import FloatArray, Popularity, trace_hits
+from sim.engine.capacity import (
+    CapacityOutcome,
+    SliceCapacity,
+    fluid_capacity,
+    simulate_capacity,
+)
 from sim.engine.fluid import (
-    SLOTS_KINDS,
     CacheRules,
     Slot,
     add_tiers,
@@ -52,6 +63,12 @@ from sim.engine.fluid import (
     router_slots,
 )
 from sim.engine.ledger import UsageLedger
+from sim.engine.serving import (
+    apply_capacity,
+    capacity_applies,
+    eligible,
+    limits_for,
+)
 from sim.engine.traffic import new_tokens_sigma
 from sim.scenario import Candidate, Workload
 
@@ -205,6 +222,8 @@ class RatePoint:
     calls: float
     answered: float
     hit_ratio_se: float
+    main_calls: float = 1.0
+    capacity: SliceCapacity | None = None
 
 
 @dataclass(frozen=True)
@@ -248,6 +267,7 @@ def evaluate_trace(
     hit_flags = np.zeros(trace.times.size, dtype=bool)
     called_any = np.zeros(trace.times.size, dtype=np.int64)
     notes: list[str] = []
+    capacity, main_calls = None, 0.0
     for slot, on_slot in _route_calls(trace, cand, answered, rng):
         rules = cache_rules(workload, slot.model, terms, cand.cache_ttl, start)
         notes += [rules.note] if rules.note else []
@@ -255,6 +275,13 @@ def evaluate_trace(
         tokens[slot.name] = per_call[measured & on_slot].sum(axis=0) / apps
         hit_flags |= hits & on_slot
         called_any += on_slot
+        if slot.name == "main":
+            main_calls = float((on_slot & measured).sum()) / apps
+        if slot.name == "main" and capacity_applies(cand, workload):
+            calls_tokens = per_call.sum(axis=1)
+            capacity = _capacity_slice(
+                trace, on_slot, calls_tokens, cand, workload, rng
+            )
     point = RatePoint(
         rate=trace.rate,
         tokens=tokens,
@@ -262,8 +289,33 @@ def evaluate_trace(
         calls=float(called_any[measured].sum()) / apps,
         answered=_answered_share(trace, answered),
         hit_ratio_se=_batch_se(trace, hit_flags, called_any > 0),
+        main_calls=main_calls,
+        capacity=capacity,
     )
     return point, notes
+
+
+def _capacity_slice(
+    trace: Trace,
+    on_slot: npt.NDArray[np.bool_],
+    call_tokens: FloatArray,
+    cand: Candidate,
+    workload: Workload,
+    rng: np.random.Generator,
+) -> SliceCapacity:
+    """Run the main model's interactive calls through capacity and limits."""
+    prov, limit = limits_for(cand, workload)
+    interactive = rng.random(trace.times.size) >= workload.batch_share
+    keep = on_slot & interactive & (trace.times < trace.duration)
+    warmup = -float(trace.times.min()) if trace.times.size else 0.0
+    return simulate_capacity(
+        trace.times[keep] + warmup,
+        call_tokens[keep],
+        trace.duration + warmup,
+        prov,
+        limit,
+        warmup_s=warmup,
+    )
 
 
 def _response_cache(
@@ -461,31 +513,33 @@ def simulate_usage(
         point, found = evaluate_trace(trace, workload, cand, terms, start, rng)
         points.append(point)
         notes.update(found)
-    return _assemble(workload, requests, rates, grid, points, tuple(sorted(notes)))
+    tokens, stats = _assemble(workload, cand, requests, rates, grid, points, days)
+    return UsageLedger(requests, tokens, tuple(sorted(notes)), stats)
 
 
 def _assemble(
     workload: Workload,
+    cand: Candidate,
     requests: FloatArray,
     rates: FloatArray,
     grid: FloatArray,
     points: list[RatePoint],
-    notes: tuple[str, ...],
-) -> UsageLedger:
+    days: FloatArray,
+) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
     """Interpolate the grid results to every path, month and hour."""
     hour_w = np.asarray(workload.daily_profile) / 24.0
+    log_rates = np.log(np.maximum(rates, 1e-300))
+
+    def hourly(values: list[float]) -> FloatArray:
+        return np.asarray(np.interp(log_rates, np.log(grid), values))
 
     def monthly(values: list[float]) -> FloatArray:
-        at = np.interp(np.log(np.maximum(rates, 1e-300)), np.log(grid), values)
-        return np.asarray((at * hour_w).sum(axis=-1))
+        return np.asarray((hourly(values) * hour_w).sum(axis=-1))
 
     tokens: dict[str, FloatArray] = {}
     for slot in points[0].tokens:
         per_req = np.stack(
-            [
-                monthly([p.tokens[slot][i] for p in points])
-                for i in range(len(SLOTS_KINDS))
-            ],
+            [monthly([p.tokens[slot][i] for p in points]) for i in range(8)],
             axis=-1,
         )
         add_tiers(tokens, workload, slot, requests[:, :, None] * per_req)
@@ -498,4 +552,56 @@ def _assemble(
         "response_cache_hit_ratio": monthly([p.answered for p in points]),
         "cache_hit_ratio_se": monthly([p.hit_ratio_se for p in points]),
     }
-    return UsageLedger(requests, tokens, notes, stats)
+    if points[0].capacity is not None:
+        main = monthly([p.main_calls for p in points])
+        calls_main = requests * main * (1.0 - workload.batch_share)
+        outcome = _capacity_outcome(points, hourly, hour_w)
+        prov, limit = limits_for(cand, workload)
+        if limit is not None and limit.on_limit == "delay":
+            # A queue can outlast the hour a slice stands for: the fluid
+            # queue carries backlog across hours.
+            per_call = sum(float(v.sum()) for k, v in tokens.items() if eligible(k))
+            per_call /= max(float(calls_main.sum()), 1e-300)
+            share = main[..., None] * (1.0 - workload.batch_share)
+            outcome = fluid_capacity(rates * share, per_call, days, prov, limit)
+        stats |= apply_capacity(tokens, outcome, cand, workload, calls_main, days)
+    return tokens, stats
+
+
+def _capacity_outcome(
+    points: list[RatePoint],
+    hourly: Callable[[list[float]], FloatArray],
+    hour_w: FloatArray,
+) -> CapacityOutcome:
+    """Monthly capacity results from the slices at the grid rates.
+
+    Shares and delays are traffic-weighted over hours; utilisation is the
+    plain mean over hours, since capacity is the same every hour. A monthly
+    delay percentile is approximated by the traffic-weighted mean of the
+    hourly ones.
+    """
+    slices = [p.capacity for p in points]
+    assert all(s is not None for s in slices)
+
+    def weighted(values: list[float]) -> FloatArray:
+        return np.asarray((hourly(values) * hour_w).sum(axis=-1))
+
+    util = hourly([s.utilisation for s in slices if s is not None]).mean(axis=-1)
+    return CapacityOutcome(
+        provisioned_token_share=weighted(
+            [s.provisioned_token_share for s in slices if s is not None]
+        ),
+        over_limit_share=weighted(
+            [s.over_limit_share for s in slices if s is not None]
+        ),
+        utilisation=np.asarray(util),
+        delay_p50_seconds=weighted(
+            [s.delay_seconds(0.5) for s in slices if s is not None]
+        ),
+        delay_p95_seconds=weighted(
+            [s.delay_seconds(0.95) for s in slices if s is not None]
+        ),
+        delay_p99_seconds=weighted(
+            [s.delay_seconds(0.99) for s in slices if s is not None]
+        ),
+    )

@@ -35,7 +35,9 @@ import numpy as np
 from sim.catalog import Model, ProviderTerms
 from sim.engine import cache as cache_model
 from sim.engine.cache import FloatArray, HitCurve
+from sim.engine.capacity import fluid_capacity
 from sim.engine.ledger import KINDS, UsageLedger, category
+from sim.engine.serving import apply_capacity, capacity_applies, eligible, limits_for
 from sim.engine.traffic import TurnMix, turn_mix
 from sim.scenario import Candidate, Workload
 
@@ -278,13 +280,37 @@ def simulate_usage(
         add_tiers(tokens, workload, slot.name, requests[:, :, None] * per_req)
         hits += requests * slot_hits
         called += requests * slot.share * (hour_w * calls).sum(axis=-1)
-    stats = {
+    stats = _capacity(
+        workload, cand, tokens, requests, rates * calls, hour_w * calls, days
+    )
+    stats |= {
         "cache_hit_ratio": np.divide(
             hits, called, out=np.zeros_like(hits), where=called > 0
         ),
         "response_cache_hit_ratio": np.asarray((hour_w * answered).sum(-1)),
     }
     return UsageLedger(requests, tokens, tuple(notes), stats)
+
+
+def _capacity(
+    workload: Workload,
+    cand: Candidate,
+    tokens: dict[str, FloatArray],
+    requests: FloatArray,
+    call_rates: FloatArray,
+    hourly_calls: FloatArray,
+    days: FloatArray,
+) -> dict[str, FloatArray]:
+    """Rate limits and provisioned units on the main model's calls."""
+    if not capacity_applies(cand, workload):
+        return {}
+    prov, limit = limits_for(cand, workload)
+    share = router_slots(cand)[0].share * (1.0 - workload.batch_share)
+    calls = requests * share * hourly_calls.sum(axis=-1)
+    per_call = sum(float(v.sum()) for k, v in tokens.items() if eligible(k))
+    per_call /= max(float(calls.sum()), 1e-300)
+    outcome = fluid_capacity(call_rates * share, per_call, days, prov, limit)
+    return apply_capacity(tokens, outcome, cand, workload, calls, days)
 
 
 def _shared_hit(workload: Workload, rules: CacheRules, rate: FloatArray) -> FloatArray:
