@@ -310,3 +310,64 @@ def test_des_and_fluid_agree_on_bundled_scenarios(name: str) -> None:
             f_hit = f_wl.ledger.stats["cache_hit_ratio"].mean()
             d_hit = d_wl.ledger.stats["cache_hit_ratio"].mean()
             assert d_hit == pytest.approx(f_hit, abs=0.02), f_wl.workload
+
+
+PEAKY = (0.2,) * 8 + (2.0,) * 8 + (0.8,) * 8  # mean 1: 8 quiet, peak, evening
+
+
+def test_provisioned_spill_matches_the_closed_form_in_both_engines() -> None:
+    from sim.scenario import Provisioned
+
+    # 1 request/s on average of 3,200 tokens: 192,000 tokens/min x weight.
+    # Capacity 200,000 tokens/min covers every hour but the 8 peak ones
+    # (384,000/min), which spill 184,000/min. Provisioned share of tokens:
+    # (8 x 38,400 + 8 x 200,000 + 8 x 153,600) / (8 x 576,000) = 0.68056.
+    wl = workload(daily_profile=PEAKY, cacheable_prefix_tokens=0)
+    prov = Provisioned(units=2, tpm_per_unit=100_000, usd_per_unit_hour=20.0)
+    cand = candidate(provisioned=prov)
+    expected = 3136 / 4608
+    reqs = requests_for(1.0)
+    f = fluid.simulate_usage(wl, cand, TERMS, START, reqs, DAYS)
+    d = des.simulate_usage(wl, cand, TERMS, START, reqs, DAYS, 7)
+    assert f.stats["provisioned_token_share"][0, 0] == pytest.approx(expected)
+    assert d.stats["provisioned_token_share"][0, 0] == pytest.approx(expected, abs=0.02)
+    # Utilisation: 3,136 served of 24 x 200 thousand tokens/min-hours.
+    assert f.stats["provisioned_utilisation"][0, 0] == pytest.approx(3136 / 4800)
+    # The units are billed every hour of the month: 2 x 24 x 31.
+    assert f.tokens["provisioned/unit_hours"][0, 0] == 2 * 24 * 31
+    spilled = f.tokens["standard/input"][0, 0] + f.tokens["standard/output"][0, 0]
+    served = sum(
+        v[0, 0]
+        for k, v in f.tokens.items()
+        if k.startswith("provisioned/") and not k.endswith("hours")
+    )
+    assert spilled / (spilled + served) == pytest.approx(1 - expected)
+
+
+def test_rate_limit_drop_share_in_both_engines() -> None:
+    from sim.scenario import RateLimit
+
+    # rpm 90 = 1.5/s: only the 8 peak hours (2/s) exceed it, by 0.5/s.
+    # Dropped share of calls: 8 x 0.5 / (24 x 1) = 1/6.
+    wl = workload(daily_profile=PEAKY, cacheable_prefix_tokens=0)
+    cand = candidate(rate_limit=RateLimit(rpm=90, on_limit="drop"))
+    reqs = requests_for(1.0)
+    f = fluid.simulate_usage(wl, cand, TERMS, START, reqs, DAYS)
+    d = des.simulate_usage(wl, cand, TERMS, START, reqs, DAYS, 7)
+    assert f.stats["dropped_requests"][0, 0] == pytest.approx(reqs[0, 0] / 6)
+    assert d.stats["dropped_requests"][0, 0] == pytest.approx(reqs[0, 0] / 6, rel=0.1)
+    kept = f.total("output")[0, 0]
+    assert kept == pytest.approx(reqs[0, 0] * 200 * 5 / 6)
+
+
+def test_delayed_calls_are_all_billed_and_wait() -> None:
+    from sim.scenario import RateLimit
+
+    wl = workload(daily_profile=PEAKY, cacheable_prefix_tokens=0)
+    cand = candidate(rate_limit=RateLimit(rpm=70, on_limit="delay"))
+    reqs = requests_for(1.0)
+    f = fluid.simulate_usage(wl, cand, TERMS, START, reqs, DAYS)
+    # The day's 86,400 calls fit under 70/min x 1,440 min: all are served.
+    assert f.total("output")[0, 0] == pytest.approx(reqs[0, 0] * 200)
+    assert f.stats["dropped_requests"][0, 0] == pytest.approx(0.0)
+    assert f.stats["delay_p95_seconds"][0, 0] > f.stats["delay_p50_seconds"][0, 0] > 0
