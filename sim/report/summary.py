@@ -37,6 +37,14 @@ MONTHLY_COLUMNS = (
     "cache_hit_ratio",
     "cache_hit_ratio_se",
     "response_cache_hit_ratio",
+    "provisioned_token_share",
+    "provisioned_utilisation",
+    "spill_requests",
+    "fallback_requests",
+    "dropped_requests",
+    "delay_p50_seconds",
+    "delay_p95_seconds",
+    "delay_p99_seconds",
     "cost_usd_mean",
     "cost_usd_p10",
     "cost_usd_p50",
@@ -173,7 +181,19 @@ def _monthly_row(wl: WorkloadRun, t: int) -> list[str]:
 
 _TOKEN_KINDS = ("input", "cached_input", "cache_write", "output")
 _SHARE_TIERS = ("batch", "flex", "priority")
-_STATS = ("cache_hit_ratio", "cache_hit_ratio_se", "response_cache_hit_ratio")
+_STATS = (
+    "cache_hit_ratio",
+    "cache_hit_ratio_se",
+    "response_cache_hit_ratio",
+    "provisioned_token_share",
+    "provisioned_utilisation",
+    "spill_requests",
+    "fallback_requests",
+    "dropped_requests",
+    "delay_p50_seconds",
+    "delay_p95_seconds",
+    "delay_p99_seconds",
+)
 
 
 def _stat(ledger: UsageLedger, name: str, t: int) -> str:
