@@ -2,14 +2,17 @@
 
 Data flows one way: demand (requests per path and month, shared by every
 candidate so that comparisons are paired) -> engine (usage ledger) ->
-billing (cost lines) -> money over time -> scores.
+billing (cost lines) -> money over time -> scores. Beside it, the catalog
+-> price forecast -> price paths: with ``prices = "forecast"`` each
+candidate's cost lines are multiplied by its own price path, drawn for the
+same Monte Carlo paths as the demand.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -19,17 +22,20 @@ from sim.catalog import Catalog, Model, ProviderTerms
 from sim.demand import simulate_requests
 from sim.engine import simulate_usage
 from sim.engine.ledger import UsageLedger, split_category
+from sim.forecast.trajectory import (
+    CandidatePrices,
+    PriceForecast,
+    PricingTrajectory,
+    forecast_prices,
+    score_window,
+)
 from sim.scenario import Candidate, Scenario, Workload
 from sim.scoring import CostScore, calc_cost_score
 from sim.stats import FloatArray, YearBudget, annual_budgets, npv
 
 log = logging.getLogger(__name__)
 
-FORECAST_PENDING = (
-    "prices = 'forecast': prices follow the dated regimes in the price sheets "
-    "(scheduled changes included) and hold flat after the last one; no "
-    "statistical forecast of future price moves is applied"
-)
+MIGRATION_LINE = "one_off/migration"  # cost-line key: tier one_off, kind migration
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class CandidateRun:
     budgets: tuple[YearBudget, ...]
     cost_score: CostScore
     notes: tuple[str, ...]
+    pricing: PricingTrajectory | None = None
 
     @property
     def requests(self) -> FloatArray:
@@ -83,6 +90,7 @@ class Result:
     anchor: Anchor
     assumptions: tuple[str, ...]
     engine: str = "auto"
+    price_forecast: PriceForecast | None = None
 
 
 def run(scenario: Scenario, catalog: Catalog, engine: str = "auto") -> Result:
@@ -95,8 +103,18 @@ def run(scenario: Scenario, catalog: Catalog, engine: str = "auto") -> Result:
     starts = [scenario.month_start(t) for t in range(scenario.months + 1)]
     demand = {w.name: simulate_requests(w, scenario) for w in scenario.workloads}
     anchor = _anchor(scenario, catalog, demand, starts)
+    forecast = _forecast(scenario, catalog)
     runs = tuple(
-        _run_candidate(c, scenario, catalog, demand, starts, anchor.tco_usd, engine)
+        _run_candidate(
+            c,
+            scenario,
+            catalog,
+            demand,
+            starts,
+            anchor.tco_usd,
+            engine,
+            forecast.candidates[c.name],
+        )
         for c in scenario.candidates
     )
     log.info(
@@ -108,12 +126,11 @@ def run(scenario: Scenario, catalog: Catalog, engine: str = "auto") -> Result:
         time.perf_counter() - began,
     )
     labels = [f"{d:%Y-%m}" for d in starts[:-1]]
-    return Result(
-        scenario, catalog, labels, runs, anchor, _assumptions(scenario), engine
-    )
+    notes = _assumptions(scenario, forecast)
+    return Result(scenario, catalog, labels, runs, anchor, notes, engine, forecast)
 
 
-def _assumptions(scenario: Scenario) -> tuple[str, ...]:
+def _assumptions(scenario: Scenario, forecast: PriceForecast) -> tuple[str, ...]:
     out = [
         "usage from the workload engine: prompt-cache hits derived from "
         "traffic, TTL and prefix popularity unless a workload gives "
@@ -121,14 +138,48 @@ def _assumptions(scenario: Scenario) -> tuple[str, ...]:
         "costs are list prices at the regime in force each day, prorated "
         "within the month, unless the candidate gives negotiated prices",
     ]
+    end = f"{forecast.data_end:%Y-%m}"
     if scenario.prices == "forecast":
-        out.append(FORECAST_PENDING)
+        out.append(
+            "prices = 'forecast': the dated regimes (scheduled changes "
+            f"included) through {end}, the last month of price data; after "
+            "it each path takes its own price steps from the pooled jump "
+            "model (factor 11), so costs carry price uncertainty"
+        )
     else:
         out.append(
             f"prices = 'frozen': list prices on {scenario.start} held flat "
-            "over the horizon"
+            "over the horizon; the pricing trajectory score (factor 11) "
+            f"still uses the price forecast after {end}"
         )
     return tuple(out)
+
+
+def _forecast(scenario: Scenario, catalog: Catalog) -> PriceForecast:
+    """Price paths of every candidate, and factor 11 from them."""
+    unit_usd = {c.name: _unit_usd(c, scenario, catalog) for c in scenario.candidates}
+    return forecast_prices(scenario, catalog, unit_usd)
+
+
+def _unit_usd(cand: Candidate, scenario: Scenario, catalog: Catalog) -> FloatArray:
+    """Cost of one request at the dated prices, month by month.
+
+    Over the horizon and at least the 25 months factor 11 needs, at the
+    start month's volume and with the closed-form engine: this is the
+    deterministic price the candidate's price path multiplies.
+    """
+    window = score_window(scenario.months)
+    starts = [scenario.month_start(t) for t in range(window + 1)]
+    dated = replace(scenario, months=window, prices="forecast")
+    days = np.diff([d.toordinal() for d in starts]).astype(np.float64)
+    usd = np.zeros(window)
+    requests = np.zeros(window)
+    for wl in scenario.workloads:
+        volume = (wl.requests_per_day * days)[None, :]
+        run = _run_workload(wl, cand, catalog, dated, volume, starts, "fluid")
+        usd += run.cost_usd[0]
+        requests += volume[0]
+    return usd / requests
 
 
 def _run_candidate(
@@ -139,11 +190,18 @@ def _run_candidate(
     starts: list[date],
     anchor_usd: float,
     engine: str,
+    prices: CandidatePrices,
 ) -> CandidateRun:
+    # Frozen prices stay exactly as listed: no price path, no migrations.
+    moving = prices.multiplier if scenario.prices == "forecast" else None
     runs = tuple(
-        _run_workload(w, cand, catalog, scenario, demand[w.name], starts, engine)
+        _run_workload(
+            w, cand, catalog, scenario, demand[w.name], starts, engine, moving
+        )
         for w in scenario.workloads
     )
+    if moving is not None and cand.migration_usd > 0:
+        runs = _charge_migrations(runs, prices.migrations * cand.migration_usd)
     cost = np.asarray(sum(r.cost_usd for r in runs))
     tco = cost.sum(axis=1)
     labels = [f"{d:%Y-%m}" for d in starts[:-1]]
@@ -157,7 +215,30 @@ def _run_candidate(
         budgets=tuple(annual_budgets(cost, labels)),
         cost_score=calc_cost_score(tco, anchor_usd),
         notes=tuple(notes),
+        pricing=prices.trajectory,
     )
+
+
+def _charge_migrations(
+    runs: tuple[WorkloadRun, ...], migration_usd: FloatArray
+) -> tuple[WorkloadRun, ...]:
+    """Add the migrations' one-off costs as a cost line of the first workload.
+
+    A migration serves the whole candidate, not one workload; booking it
+    once keeps every total (monthly, TCO, NPV) equal to the sum of lines.
+    """
+    first = runs[0]
+    lines = dict(first.cost_lines)
+    lines[MIGRATION_LINE] = migration_usd
+    note = (
+        "model migrations when the price path moves to another model are "
+        "charged here at the scenario's migration_usd"
+    )
+    ledger = replace(first.ledger, notes=(*first.ledger.notes, note))
+    charged = replace(
+        first, ledger=ledger, cost_lines=lines, cost_usd=first.cost_usd + migration_usd
+    )
+    return (charged, *runs[1:])
 
 
 def _run_workload(
@@ -168,7 +249,9 @@ def _run_workload(
     requests: FloatArray,
     starts: list[date],
     engine: str,
+    multiplier: FloatArray | None = None,
 ) -> WorkloadRun:
+    """Usage and cost lines; ``multiplier`` (paths, months) scales prices."""
     provider_terms = catalog.sheet(cand.provider).terms
     days = np.diff([d.toordinal() for d in starts]).astype(np.float64)
     ledger, used = simulate_usage(
@@ -183,6 +266,8 @@ def _run_workload(
     )
     table = _price_table(cand, provider_terms, workload, scenario, starts)
     lines = calc_cost_lines(ledger, table)
+    if multiplier is not None:
+        lines = {key: usd * multiplier for key, usd in lines.items()}
     cost = np.asarray(sum(lines.values())) if lines else np.zeros_like(requests)
     notes = ledger.notes + _used_tier_notes(ledger, table)
     return WorkloadRun(

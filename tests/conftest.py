@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
+# Before numpy loads: statsmodels' small fits (the price forecast) run ten
+# times slower with OpenBLAS worker threads on a two-core machine. The CLI
+# sets the same default (sim.cli.main).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 from pathlib import Path
 
 import pytest

@@ -27,7 +27,9 @@ from sim.scenario import load_scenario
 
 # gpt-5.6-terra lists 2.0 / 12.0 USD per 1M input / output tokens from
 # 2026-07-30 on; "terra-deal" negotiates 1.0 / 6.0. Growth with an sd makes
-# the paths differ, so p10, p50 and p90 are distinct numbers.
+# the paths differ, so p10, p50 and p90 are distinct numbers. Prices are
+# frozen so that a request's cost has a closed form; price paths are tested
+# in test_forecast_pipeline.py.
 SCENARIO = """\
 [scenario]
 name = "render-test"
@@ -36,6 +38,7 @@ start = 2027-01-01
 months = 24
 paths = 50
 seed = 11
+prices = "frozen"
 
 [[workload]]
 name = "chat"
