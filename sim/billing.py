@@ -88,11 +88,19 @@ def build_price_table(
 
 
 def calc_cost_lines(ledger: UsageLedger, table: PriceTable) -> dict[str, FloatArray]:
-    """Cost in USD per ledger category, shape (paths, months) each."""
+    """Cost in USD per ledger category, shape (paths, months) each.
+
+    Token categories are priced per million tokens; ``unit_hours`` (of
+    provisioned units) per hour.
+    """
     return {
-        key: tokens * table.prices[key][None, :] / MTOK
-        for key, tokens in ledger.tokens.items()
+        key: amount * table.prices[key][None, :] / _unit(key)
+        for key, amount in ledger.tokens.items()
     }
+
+
+def _unit(key: str) -> float:
+    return 1.0 if key.endswith("/unit_hours") else MTOK
 
 
 def _days(first: date, end: date, frozen: bool, start: date) -> list[date]:

@@ -21,7 +21,8 @@ from sim.billing import PriceTable, Terms, build_price_table, calc_cost_lines
 from sim.catalog import Catalog, Model, ProviderTerms
 from sim.demand import simulate_requests
 from sim.engine import simulate_usage
-from sim.engine.ledger import UsageLedger, split_category
+from sim.engine.ledger import KINDS, UsageLedger, category, split_category
+from sim.engine.serving import PROVISIONED_HOURS
 from sim.forecast.trajectory import (
     CandidatePrices,
     PriceForecast,
@@ -264,10 +265,15 @@ def _run_workload(
         days,
         scenario.seed,
     )
-    table = _price_table(cand, provider_terms, workload, scenario, starts)
+    table = _price_table(cand, provider_terms, workload, scenario, starts, catalog)
     lines = calc_cost_lines(ledger, table)
     if multiplier is not None:
-        lines = {key: usd * multiplier for key, usd in lines.items()}
+        # Token prices follow the path; provisioned units keep their
+        # contract price for the term.
+        lines = {
+            key: usd if key == PROVISIONED_HOURS else usd * multiplier
+            for key, usd in lines.items()
+        }
     cost = np.asarray(sum(lines.values())) if lines else np.zeros_like(requests)
     notes = ledger.notes + _used_tier_notes(ledger, table)
     return WorkloadRun(
@@ -285,20 +291,51 @@ def _price_table(
     workload: Workload,
     scenario: Scenario,
     starts: list[date],
+    catalog: Catalog,
 ) -> PriceTable:
     """Prices of every ledger category, the router's second model included."""
     frozen = scenario.prices == "frozen"
     terms = Terms(cand.model, provider_terms, cand.region, cand.discount, cand.price)
     table = build_price_table(terms, starts, workload.daily_profile, frozen)
-    if cand.route is None:
-        return table
-    # The second model keeps the contract's region and discount; negotiated
-    # prices belong to the main model only.
-    alt = Terms(cand.route.model, provider_terms, cand.region, cand.discount)
-    alt_table = build_price_table(alt, starts, workload.daily_profile, frozen)
     prices = dict(table.prices)
-    prices.update({f"alt:{k}": v for k, v in alt_table.prices.items()})
+    if cand.route is not None:
+        # The second model keeps the contract's region and discount;
+        # negotiated prices belong to the main model only.
+        alt = Terms(cand.route.model, provider_terms, cand.region, cand.discount)
+        alt_table = build_price_table(alt, starts, workload.daily_profile, frozen)
+        prices.update({f"alt:{k}": v for k, v in alt_table.prices.items()})
+    prices.update(_capacity_prices(cand, scenario, workload, catalog, starts))
     return PriceTable(prices, table.tier_notes)
+
+
+def _capacity_prices(
+    cand: Candidate,
+    scenario: Scenario,
+    workload: Workload,
+    catalog: Catalog,
+    starts: list[date],
+) -> dict[str, FloatArray]:
+    """Provisioned units (per unit-hour, tokens free) and fallback prices."""
+    months = len(starts) - 1
+    out: dict[str, FloatArray] = {}
+    if cand.provisioned is not None:
+        for kind in KINDS:
+            for lc in (False, True):
+                out[category("provisioned", kind, lc)] = np.zeros(months)
+        out[PROVISIONED_HOURS] = np.full(months, cand.provisioned.usd_per_unit_hour)
+    limit = cand.rate_limit
+    if limit is not None and limit.fallback is not None:
+        other = next(c for c in scenario.candidates if c.name == limit.fallback)
+        fb = _price_table(
+            replace(other, rate_limit=None, provisioned=None, route=None),
+            catalog.sheet(other.provider).terms,
+            workload,
+            scenario,
+            starts,
+            catalog,
+        )
+        out.update({f"fb:{k}": v for k, v in fb.prices.items() if ":" not in k})
+    return out
 
 
 def _used_tier_notes(ledger: UsageLedger, table: PriceTable) -> tuple[str, ...]:

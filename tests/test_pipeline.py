@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -94,3 +95,65 @@ def test_budget_anchors_the_cost_score(
     # TCO is half the budget: 4 - log2(0.5) = 5.
     assert result.anchor.kind == "budget"
     assert result.candidates[0].cost_score.score == pytest.approx(5.0)
+
+
+CAPACITY_SCENARIO = """\
+[scenario]
+name = "capacity"
+start = 2027-01-01
+months = 1
+paths = 5
+prices = "frozen"
+
+[[workload]]
+name = "chat"
+requests_per_day = 86_400
+input_tokens = { mean = 3_000 }
+output_tokens = { mean = 200 }
+
+[[candidate]]
+name = "nova"
+provider = "aws-bedrock"
+model = "amazon.nova-pro-v1:0"
+[candidate.provisioned]
+units = 1
+tpm_per_unit = 100_000
+usd_per_unit_hour = 39.6
+
+[[candidate]]
+name = "terra"
+provider = "openai"
+model = "gpt-5.6-terra"
+[candidate.rate_limit]
+rpm = 45
+on_limit = "fallback"
+fallback = "nova"
+"""
+
+
+def test_provisioned_hours_and_fallback_calls_are_billed(
+    write_scenario: Writer, catalog: Catalog
+) -> None:
+    result = run(
+        load_scenario(write_scenario(CAPACITY_SCENARIO), catalog), catalog, "fluid"
+    )
+    nova, terra = result.candidates
+    jan = date(2027, 1, 1)
+    nova_price = catalog.resolve("aws-bedrock", "amazon.nova-pro-v1:0").regime_at(jan)
+    terra_price = catalog.resolve("openai", "gpt-5.6-terra").regime_at(jan)
+    assert nova_price is not None and terra_price is not None
+    per_call = {
+        r: (3000 * p.input_usd_per_mtok + 200 * p.output_usd_per_mtok) / 1e6
+        for r, p in (("nova", nova_price), ("terra", terra_price))
+    }
+    calls = 86_400 * 31
+    # 1 call/s x 3,200 tokens = 192,000 tokens/min against 100,000
+    # provisioned: 92/192 of the calls spill to on-demand. The unit is billed
+    # for every hour of January: 24 x 31 x 39.6 USD.
+    expected_nova = 24 * 31 * 39.6 + calls * 92 / 192 * per_call["nova"]
+    assert float(nova.tco_usd[0]) == pytest.approx(expected_nova, rel=1e-9)
+    # 60 calls/min against 45 rpm: a quarter go to the fallback, at its price.
+    expected_terra = calls * (0.75 * per_call["terra"] + 0.25 * per_call["nova"])
+    assert float(terra.tco_usd[0]) == pytest.approx(expected_terra, rel=1e-9)
+    stats = terra.workloads[0].ledger.stats
+    assert float(stats["fallback_requests"][0, 0]) == pytest.approx(calls / 4)
