@@ -70,6 +70,7 @@ SECTIONS = (
     "Budget by year",
     "Where the money goes",
     "Cost score",
+    "Pricing trajectory",
     "Assumptions",
     "Notes by candidate",
     "Run facts",
@@ -276,6 +277,8 @@ def test_markdown_links_every_figure_relative_to_the_report(
         "plots/monthly_cost_terra.png",
         "plots/monthly_cost_terra-deal.png",
         "plots/cost_breakdown.png",
+        "plots/price_terra.png",
+        "plots/price_terra-deal.png",
     ]
     folder = rendered.plots[0].parent.parent
     assert all((folder / link).is_file() for link in links)
@@ -294,6 +297,8 @@ def test_plots_are_pngs_at_100_dpi(rendered: Rendered) -> None:
         "cumulative_tco.png",
         "monthly_cost_terra-deal.png",
         "monthly_cost_terra.png",
+        "price_terra-deal.png",
+        "price_terra.png",
     ]
     for path in rendered.plots:
         data = path.read_bytes()

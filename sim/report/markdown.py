@@ -27,6 +27,7 @@ from sim.report.plots import (
     CUMULATIVE_PNG,
     kind_label,
     monthly_png,
+    price_png,
     usd_by_kind,
 )
 from sim.report.summary import cost_per_1k
@@ -34,6 +35,15 @@ from sim.scoring import CostScore
 from sim.stats import Band, YearBudget
 
 FORMULA = "score = clip(4 - log2(TCO / anchor), 1, 5)"
+TRAJECTORY_FORMULA = (
+    "g = ln(price[24] / price[0]) / 2 per path\n"
+    "a = median(g) + 0.5 (P80(g) - median(g))\n"
+    "score = clip(3 - (a - a_market) / ln 1.5, 1, 5)"
+)
+FROZEN_NOTE = (
+    "This run's TCO holds prices frozen; the price paths above inform the "
+    "pricing trajectory score only."
+)
 DASH = "\u2013"  # en dash: the ends of a range, never a minus sign
 HASH_CHARS = 12
 ZERO_USD = 5e-5  # smaller amounts would show only as digits after 0.0000
@@ -357,6 +367,85 @@ def _anchor_text(anchor: Anchor) -> str:
     return f"Anchor ({anchor.kind}): {value}."
 
 
+def _pricing_trajectory(result: Result, figures: dict[str, Path]) -> list[Block]:
+    forecast = result.price_forecast
+    if forecast is None:
+        return []
+    end = f"{forecast.data_end:%Y-%m}"
+    explain = (
+        "Factor 11, pricing trajectory, asks which way each candidate's price "
+        "is heading. Prices follow the dated regimes of the price sheets "
+        f"through {end}, the last month of price data; after it each Monte "
+        "Carlo path takes its own price steps from a jump model fitted on "
+        "the history of every provider: monthly chances of a cut or a rise, "
+        "their sizes and a market-wide shock. A tracking candidate follows "
+        "its provider's cheapest current model of its class (and pays "
+        "migration_usd at each move to another model); a pinned one only "
+        "its own model's list-price changes. Rates are natural-log changes "
+        "a year over the next 24 months (-0.69 halves the price each year); "
+        "each 1.5x a year faster risk-adjusted decline than the median "
+        "provider of the class is worth one point."
+    )
+    blocks: list[Block] = [
+        Heading(2, "Pricing trajectory"),
+        Paragraph(explain),
+        Formula(TRAJECTORY_FORMULA),
+        _trajectory_table(result),
+    ]
+    if result.scenario.prices == "frozen":
+        blocks.append(Paragraph(FROZEN_NOTE))
+    for run in result.candidates:
+        name = run.candidate.name
+        caption = f"Price history and forecast of {name}"
+        blocks += _take(figures, price_png(name), caption)
+    notes = forecast.diagnostics
+    return [*blocks, Paragraph("What the fit reports:"), Bullets(notes)]
+
+
+def _trajectory_table(result: Result) -> Table:
+    header = (
+        "candidate",
+        "follows",
+        "own steps",
+        "median change a year",
+        "risk-adjusted",
+        "market (median provider)",
+        "relative",
+        f"score (p10{DASH}p90)",
+    )
+    rows = []
+    for run in result.candidates:
+        f = run.pricing
+        if f is None:
+            continue
+        steps = f"{f.own_steps}{' (low evidence)' if f.low_evidence else ''}"
+        rows.append(
+            (
+                run.candidate.name,
+                _follows(run),
+                steps,
+                _rate(f.annual_log_change),
+                _rate(f.risk_adjusted_log_change),
+                _rate(f.market_log_change),
+                f"{f.relative:+.2f}",
+                f"{f.score:.2f} ({f.score_p10:.2f}{DASH}{f.score_p90:.2f})",
+            )
+        )
+    return _table(header, rows, text_columns=3)
+
+
+def _follows(run: CandidateRun) -> str:
+    cand = run.candidate
+    if cand.price_model == "pin":
+        return f"pin: {cand.model.key}"
+    return f"track: {cand.provider} {cand.model.capability_class}"
+
+
+def _rate(log_change: float) -> str:
+    """A natural-log rate with its yearly factor: ``-0.69 (x0.50)``."""
+    return f"{log_change:+.2f} (x{math.exp(log_change):.2f})"
+
+
 def _assumptions(result: Result, figures: dict[str, Path]) -> list[Block]:
     return [Heading(2, "Assumptions"), Bullets(result.assumptions)]
 
@@ -405,6 +494,7 @@ SECTIONS: tuple[Section, ...] = (
     _budgets,
     _money,
     _cost_score,
+    _pricing_trajectory,
     _assumptions,
     _notes,
     _more_figures,

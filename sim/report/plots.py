@@ -13,6 +13,7 @@ same scenario and seed write byte-identical images.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +21,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine.ledger import KINDS, split_category
+from sim.forecast.index import add_months, months_between
+from sim.forecast.trajectory import PriceForecast
 from sim.pipeline import CandidateRun, Result
 from sim.stats import FloatArray
 
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
 CUMULATIVE_PNG = "cumulative_tco.png"
 BREAKDOWN_PNG = "cost_breakdown.png"
 KIND_LABELS = {
+    "migration": "model migrations",
     "input": "input",
     "cached_input": "cached input",
     "cache_write": "cache writes",
@@ -46,6 +50,11 @@ def monthly_png(candidate: str) -> str:
     return f"monthly_cost_{candidate}.png"
 
 
+def price_png(candidate: str) -> str:
+    """File name of one candidate's price history and forecast fan chart."""
+    return f"price_{candidate}.png"
+
+
 def render_plots(result: Result, folder: Path) -> list[Path]:
     """Draw every figure of the report as a PNG in ``folder``.
 
@@ -55,7 +64,8 @@ def render_plots(result: Result, folder: Path) -> list[Path]:
 
     Returns:
         The files written: one monthly fan per candidate (in the scenario's
-        order), then the cumulative TCO and the cost breakdown.
+        order), one price fan per candidate, then the cumulative TCO and the
+        cost breakdown.
     """
     folder.mkdir(parents=True, exist_ok=True)
     labels = result.month_labels
@@ -66,6 +76,15 @@ def render_plots(result: Result, folder: Path) -> list[Path]:
         )
         for run in result.candidates
     ]
+    forecast = result.price_forecast
+    if forecast is not None:
+        written += [
+            _save(
+                partial(_draw_price, run=run, forecast=forecast, labels=labels),
+                folder / price_png(run.candidate.name),
+            )
+            for run in result.candidates
+        ]
     written.append(
         _save(partial(_draw_cumulative, result=result), folder / CUMULATIVE_PNG)
     )
@@ -131,6 +150,68 @@ def _draw_monthly(ax: Axes, run: CandidateRun, labels: Sequence[str]) -> None:
     _month_axis(ax, labels)
     _usd_axis(ax)
     ax.legend(loc="best")
+
+
+def _draw_price(
+    ax: Axes, run: CandidateRun, forecast: PriceForecast, labels: Sequence[str]
+) -> None:
+    """History of the list prices behind a candidate, then its forecast fan.
+
+    Prices are USD per 1,000 requests of the scenario's mix, on a log axis
+    (steps are ratios). The fan is the candidate's own price, its terms
+    included, across paths.
+    """
+    cand = run.candidate
+    paths = forecast.candidates[cand.name]
+    months = forecast.history.months
+    start = months_between(months[0], run_start(labels))
+    x_history = np.arange(len(months))
+    for series, style in ((paths.followed, "-"), (paths.own_model, ":")):
+        label = _series_label(series.key, series is paths.followed, cand.price_model)
+        ax.step(
+            x_history, series.usd * 1000, where="post", linestyle=style, label=label
+        )
+
+    fan = paths.price_usd[:, : len(labels)] * 1000
+    x_fan = start + np.arange(len(labels))
+    p10, p50, p90 = _quantiles(fan)
+    ax.fill_between(
+        x_fan,
+        p10,
+        p90,
+        alpha=BAND_ALPHA,
+        color="C2",
+        label="forecast p10\u2013p90, this candidate's terms",
+    )
+    ax.plot(x_fan, p50, color="C2", label="forecast p50")
+    ax.axvline(
+        len(months) - 1,
+        color="grey",
+        linestyle="--",
+        linewidth=1,
+        label=f"last price data {months[-1]:%Y-%m}",
+    )
+
+    ax.set_title(f"Price per request: {cand.name} ({cand.model.key})")
+    ax.set_ylabel("USD per 1,000 requests (scenario mix)")
+    ax.set_yscale("log")
+    span = [f"{add_months(months[0], t):%Y-%m}" for t in range(x_fan[-1] + 1)]
+    _month_axis(ax, span)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="best", fontsize="small")
+
+
+def _series_label(key: str, followed: bool, price_model: str) -> str:
+    if followed and price_model == "track":
+        provider, cls = key.split("/", 1)
+        return f"{provider}'s cheapest current {cls} model (followed)"
+    return f"{key} list price"
+
+
+def run_start(labels: Sequence[str]) -> date:
+    """First day of the run's first month, from its YYYY-MM label."""
+    year, month = labels[0].split("-")
+    return date(int(year), int(month), 1)
 
 
 def _draw_cumulative(ax: Axes, result: Result) -> None:

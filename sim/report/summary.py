@@ -17,6 +17,7 @@ import numpy as np
 
 import sim
 from sim.engine.ledger import UsageLedger
+from sim.forecast.trajectory import PricingTrajectory
 from sim.pipeline import CandidateRun, Result, WorkloadRun
 from sim.stats import Band, FloatArray
 
@@ -93,7 +94,37 @@ def build_summary(result: Result) -> dict[str, Any]:
             "model": result.anchor.model,
         },
         "assumptions": list(result.assumptions),
+        "price_forecast": _price_forecast(result),
         "candidates": [_candidate(c) for c in result.candidates],
+    }
+
+
+def _price_forecast(result: Result) -> dict[str, Any]:
+    """What the price paths and factor 11 rest on."""
+    forecast = result.price_forecast
+    if forecast is None:
+        return {}
+    return {
+        "model": "jump",
+        "data_through": f"{forecast.data_end:%Y-%m}",
+        "hazard_decay": forecast.hazard_decay,
+        "diagnostics": list(forecast.diagnostics),
+    }
+
+
+def _trajectory(factor: PricingTrajectory) -> dict[str, Any]:
+    """Factor 11 as ``summary.json`` holds it; rates in natural log a year."""
+    return {
+        "score": _round(factor.score),
+        "score_p10": _round(factor.score_p10),
+        "score_p90": _round(factor.score_p90),
+        "annual_log_change": _round(factor.annual_log_change),
+        "risk_adjusted_log_change": _round(factor.risk_adjusted_log_change),
+        "market_log_change": _round(factor.market_log_change),
+        "relative": _round(factor.relative),
+        "low_evidence": factor.low_evidence,
+        "own_steps": factor.own_steps,
+        "price_model": factor.price_model,
     }
 
 
@@ -129,7 +160,12 @@ def _candidate(run: CandidateRun) -> dict[str, Any]:
                 "score_p90": _round(score.score_p90),
                 "tco_to_anchor": _round(score.tco_to_anchor),
                 "anchor_usd": _round(score.anchor_usd),
-            }
+            },
+            **(
+                {"pricing_trajectory": _trajectory(run.pricing)}
+                if run.pricing is not None
+                else {}
+            ),
         },
         "engines": {w.workload: w.engine for w in run.workloads},
         "notes": list(run.notes),
@@ -223,7 +259,22 @@ def render_scores_csv(result: Result) -> str:
                 "ratio (mean TCO / anchor USD)",
             ]
         )
+        if run.pricing is not None:
+            writer.writerow(_trajectory_row(run.candidate.name, run.pricing))
     return buf.getvalue()
+
+
+def _trajectory_row(name: str, factor: PricingTrajectory) -> list[str]:
+    return [
+        name,
+        "pricing_trajectory",
+        f"{factor.score:.4f}",
+        f"{factor.score_p10:.4f}",
+        f"{factor.score_p90:.4f}",
+        "relative_annual_log_change",
+        f"{factor.relative:.6f}",
+        "ln(price) per year, risk-adjusted, minus the median provider's",
+    ]
 
 
 def _band(values: FloatArray) -> dict[str, float]:

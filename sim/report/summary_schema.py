@@ -36,6 +36,50 @@ def _cost_factor() -> JsonDict:
     )
 
 
+def _trajectory_factor() -> JsonDict:
+    rate = "natural-log change of the price a year"
+    return _obj(
+        {
+            "score": {"type": "number", "minimum": 1, "maximum": 5},
+            "score_p10": {"type": "number", "minimum": 1, "maximum": 5},
+            "score_p90": {"type": "number", "minimum": 1, "maximum": 5},
+            "annual_log_change": {
+                **_NUM,
+                "description": f"median over paths, next 24 months; {rate}",
+            },
+            "risk_adjusted_log_change": {
+                **_NUM,
+                "description": "median pushed halfway to the 80th percentile",
+            },
+            "market_log_change": {
+                **_NUM,
+                "description": "risk-adjusted rate of the class's median provider",
+            },
+            "relative": {
+                **_NUM,
+                "description": "risk_adjusted_log_change - market_log_change",
+            },
+            "low_evidence": {
+                "type": "boolean",
+                "description": "the provider's history has fewer than 3 steps",
+            },
+            "own_steps": {"type": "integer", "minimum": 0},
+            "price_model": {"enum": ["pin", "track"]},
+        }
+    )
+
+
+def _price_forecast() -> JsonDict:
+    return _obj(
+        {
+            "model": {"const": "jump"},
+            "data_through": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+            "hazard_decay": {**_NUM, "minimum": 0},
+            "diagnostics": {"type": "array", "items": {"type": "string"}},
+        }
+    )
+
+
 def _budget_year() -> JsonDict:
     return _obj(
         {
@@ -64,11 +108,14 @@ def _candidate() -> JsonDict:
             "requests_total_mean": _NUM,
             "cost_per_1k_requests_usd": _NUM,
             "budget_years": {"type": "array", "items": _budget_year()},
-            # Factors 11 and 12 join 'cost' as they are computed.
+            # Factor 12 joins these as it is computed.
             "factors": {
                 "type": "object",
-                "required": ["cost"],
-                "properties": {"cost": _cost_factor()},
+                "required": ["cost", "pricing_trajectory"],
+                "properties": {
+                    "cost": _cost_factor(),
+                    "pricing_trajectory": _trajectory_factor(),
+                },
                 "additionalProperties": True,
             },
             "engines": {
@@ -116,6 +163,7 @@ def summary_json_schema() -> JsonDict:
                 }
             ),
             "assumptions": {"type": "array", "items": {"type": "string"}},
+            "price_forecast": _price_forecast(),
             "candidates": {"type": "array", "items": _candidate()},
         }
     )
