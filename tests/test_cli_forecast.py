@@ -123,3 +123,18 @@ def test_months_out_of_range_is_a_usage_error() -> None:
     result = invoke("--months", "0")
     assert result.exit_code == 2
     assert "Invalid value for '--months'" in result.stderr
+
+
+def test_market_block_compares_with_published_anchors() -> None:
+    doc = json.loads(invoke("--class", "frontier", "--json").stdout)
+    (market,) = doc["market"]
+    assert market["class"] == "frontier"
+    assert market["history_records"] >= 3
+    low, high = market["history_interval_90"]
+    assert low <= market["history_annual_log_change"] <= high
+    cheapest = market["forecast_cheapest_annual_log_change"]
+    assert cheapest["p10"] <= cheapest["p50"] <= cheapest["p90"]
+    assert any(a.startswith("a16z 2024") for a in doc["anchors"])
+    assert any(a.startswith("Epoch AI 2025") for a in doc["anchors"])
+    table = invoke("--class", "frontier").stdout
+    assert "Published anchors: a16z 2024" in table

@@ -17,6 +17,7 @@ import pytest
 from sim.catalog import Catalog
 from sim.forecast.backtest import _JumpAtOrigin
 from sim.forecast.baselines import FitLog, rw_drift
+from sim.forecast.frontier import class_market, record_trend
 from sim.forecast.index import (
     PriceHistory,
     PriceSeries,
@@ -267,3 +268,30 @@ def test_rw_drift_widens_with_the_horizon() -> None:
     quantiles = rw_drift(y, date(2024, 1, 1), [6, 12], FitLog())
     assert np.ptp(quantiles[12]) > np.ptp(quantiles[6])
     assert np.median(quantiles[12]) == pytest.approx(y[-1] + 12 * np.diff(y).mean())
+
+
+# --- the market at constant class ------------------------------------------------
+
+
+def test_record_trend_fits_the_record_lows_only() -> None:
+    # Records at months 0, 2 and 4 (halving every two months); the repeats
+    # and the gap are no records.
+    y = np.log(np.asarray([8.0, 8.0, 4.0, np.nan, 2.0, 3.0]))
+    records, rate, (low, high) = record_trend(y)
+    assert records == 3
+    assert rate == pytest.approx(12 * math.log(0.5) / 2)
+    assert low == pytest.approx(rate) and high == pytest.approx(rate)
+    assert math.isnan(record_trend(np.log(np.asarray([2.0, 1.0, 1.0])))[1])
+
+
+def test_class_market_reads_every_provider_of_the_class(catalog: Catalog) -> None:
+    history = build_history(catalog, default_mix())
+    keys = [k for k, s in history.classes.items() if s.capability_class == "mid"]
+    # No provider moves: the cheapest stays the cheapest, at rate 0.
+    still = {k: np.zeros((10, 24)) for k in keys}
+    market = class_market(history, "mid", still)
+    assert market.providers == len(keys)
+    assert market.median_provider_rate == 0.0
+    np.testing.assert_array_equal(market.frontier_rates, 0.0)
+    # The sheets' record lows fall faster than 5x a year in the mid class.
+    assert market.records >= 3 and market.history_rate < math.log(1 / 5)

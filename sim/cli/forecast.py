@@ -24,6 +24,7 @@ from sim.errors import InputError
 
 if TYPE_CHECKING:
     from sim.forecast.backtest import Backtest
+    from sim.forecast.frontier import ClassMarket
     from sim.forecast.outlook import IndexOutlook, Outlook
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
@@ -196,7 +197,26 @@ def outlook_json(outlook: Outlook) -> dict[str, Any]:
         "token_mix": MIX_TEXT,
         "unit": "USD per 1,000 requests of the token mix",
         "indices": [_index_json(one) for one in outlook.indices],
+        "market": [_market_json(one) for one in outlook.markets],
+        "anchors": list(_anchors()),
         "diagnostics": list(outlook.diagnostics),
+    }
+
+
+def _market_json(one: ClassMarket) -> dict[str, Any]:
+    low, mid, high = one.frontier_rates.tolist()
+    return {
+        "class": one.capability_class,
+        "providers": one.providers,
+        "history_records": one.records,
+        "history_annual_log_change": _round(one.history_rate),
+        "history_interval_90": [_round(v) for v in one.history_interval],
+        "forecast_median_provider_annual_log_change": _round(one.median_provider_rate),
+        "forecast_cheapest_annual_log_change": {
+            "p10": _round(low),
+            "p50": _round(mid),
+            "p90": _round(high),
+        },
     }
 
 
@@ -258,12 +278,62 @@ def render_outlook(outlook: Outlook) -> str:
     parts = [align([header, *rows], text_columns=3)]
     if len(outlook.indices) == 1:
         parts += ["", _detail(outlook.indices[0])]
+    parts += ["", render_markets(outlook.markets, months)]
     parts += [
         "",
         f"Data through {outlook.data_end:%Y-%m}; token mix: {MIX_TEXT}; "
         f"seed {outlook.seed}. '*' marks low evidence (fewer than 3 own steps).",
     ]
     return "\n".join(parts)
+
+
+def render_markets(markets: Sequence[ClassMarket], months: int) -> str:
+    """The cheapest price across providers: history trend and forecast."""
+    header = (
+        "class",
+        "providers",
+        "history: record lows a year",
+        "90% interval",
+        "records",
+        f"forecast {months} mo: median provider a year",
+        "cheapest across providers a year, p50 (p10-p90)",
+    )
+    rows = []
+    for one in markets:
+        low, mid, high = one.frontier_rates.tolist()
+        first, last = one.history_interval
+        rows.append(
+            (
+                one.capability_class,
+                str(one.providers),
+                _factor(one.history_rate),
+                f"{_factor(first, short=True)} to {_factor(last, short=True)}",
+                str(one.records),
+                _factor(one.median_provider_rate),
+                f"{_factor(mid)} ({_factor(low, True)} to {_factor(high, True)})",
+            )
+        )
+    anchors = "; ".join(_anchors())
+    return (
+        "Cheapest price across providers by class (x = price factor a year):\n"
+        f"{align([header, *rows], text_columns=1)}\nPublished anchors: {anchors}."
+    )
+
+
+def _anchors() -> tuple[str, ...]:
+    from sim.forecast.frontier import ANCHORS
+
+    return ANCHORS
+
+
+def _factor(log_rate: float, short: bool = False) -> str:
+    """``x0.064 = 1/15.6``: a yearly price factor, and its inverse if < 1."""
+    if not math.isfinite(log_rate):
+        return "n/a"
+    factor = math.exp(log_rate)
+    if short or factor >= 1:
+        return f"x{factor:.2g}"
+    return f"x{factor:.2g} = 1/{1 / factor:.3g}"
 
 
 def _outlook_row(one: IndexOutlook) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ import numpy as np
 
 from sim.catalog import CAPABILITY_CLASSES, Catalog, CatalogLookupError
 from sim.errors import InputError, suggest
+from sim.forecast.frontier import ClassMarket, class_market
 from sim.forecast.index import (
     FloatArray,
     PriceSeries,
@@ -65,9 +66,10 @@ class IndexOutlook:
 
 @dataclass(frozen=True)
 class Outlook:
-    """Every selected class index, with the fit's diagnostics."""
+    """The selected class indices, their classes' markets, the fit's notes."""
 
     indices: tuple[IndexOutlook, ...]
+    markets: tuple[ClassMarket, ...]
     data_end: date
     mix: TokenMix
     diagnostics: tuple[str, ...]
@@ -92,20 +94,32 @@ def forecast_indices(
     fit = fit_market(history)
     market = draw_market(fit, seed, PATHS, months)
     jump, level = fit.level(pinned=False)
-    found = []
-    for key, series in history.classes.items():
-        if provider not in (None, series.provider):
-            continue
-        if capability_class not in (None, series.capability_class):
-            continue
-        rng = series_rng(seed, key, pinned=False)
-        steps = simulate_steps(
-            jump, level, series.provider, series.capability_class, market, rng
-        )
-        found.append(_outlook(series, history.months, steps.log_change, jump))
+    # Every index is simulated, whatever the filters: the market rates of a
+    # class need all of its providers.
+    paths = {
+        key: simulate_steps(
+            jump,
+            level,
+            series.provider,
+            series.capability_class,
+            market,
+            series_rng(seed, key, pinned=False),
+        ).log_change
+        for key, series in history.classes.items()
+    }
+    found = [
+        _outlook(series, history.months, paths[key], jump)
+        for key, series in history.classes.items()
+        if provider in (None, series.provider)
+        and capability_class in (None, series.capability_class)
+    ]
     if not found:
         raise _no_series(provider, capability_class, history.classes)
-    return Outlook(tuple(found), history.data_end, history.mix, fit.diagnostics, seed)
+    classes = dict.fromkeys(one.series.capability_class for one in found)
+    markets = tuple(class_market(history, cls, paths) for cls in classes)
+    return Outlook(
+        tuple(found), markets, history.data_end, history.mix, fit.diagnostics, seed
+    )
 
 
 def _outlook(
