@@ -112,7 +112,13 @@ def test_prompt_cache_reads_and_writes() -> None:
 
 def test_prefix_below_provider_minimum_is_not_cached() -> None:
     terms = ProviderTerms(
-        cache=CacheTerms(mode="automatic", source="t", min_prefix_tokens=1024)
+        cache=CacheTerms(
+            mode="automatic",
+            source="t",
+            min_prefix_tokens=1024,
+            default_ttl="5m",
+            ttl_seconds={"5m": 300.0},
+        )
     )
     cached = model(regime(cached_input_usd_per_mtok=0.2))
     wl = workload(cacheable_prefix_tokens=1000, cache_hit_ratio=0.9)

@@ -371,3 +371,15 @@ def test_delayed_calls_are_all_billed_and_wait() -> None:
     assert f.total("output")[0, 0] == pytest.approx(reqs[0, 0] * 200)
     assert f.stats["dropped_requests"][0, 0] == pytest.approx(0.0)
     assert f.stats["delay_p95_seconds"][0, 0] > f.stats["delay_p50_seconds"][0, 0] > 0
+
+
+def test_an_unknown_cache_lifetime_is_assumed_and_said() -> None:
+    terms = ProviderTerms(
+        cache=CacheTerms(mode="automatic", source="t", min_prefix_tokens=1024)
+    )
+    rules = fluid.cache_rules(workload(), model(), terms, None, START)
+    assert rules.ttl_seconds == 300.0
+    assert rules.notes == (
+        "acme: the price sheet gives no lifetime for its automatic prompt "
+        "cache; 300 s assumed",
+    )

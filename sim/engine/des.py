@@ -205,11 +205,29 @@ def _draw_keys(pop: Popularity, n: int, rng: np.random.Generator) -> IntArray:
 def _lognormal(
     rng: np.random.Generator, mean: float, sigma: float, n: int
 ) -> FloatArray:
-    """Draws with the given mean and log-sd (constant when sigma is 0)."""
-    if sigma == 0 or mean <= 0:
+    """Draws with the given mean and log-sd (constant when sigma is 0).
+
+    The draws are rescaled so that their sample mean is exactly ``mean``:
+    a variance reduction that keeps the slice's token totals on target
+    while the shape (what crosses a long-context threshold, what falls
+    below a cache minimum) stays random.
+    """
+    if sigma == 0 or mean <= 0 or n == 0:
         return np.full(n, max(mean, 0.0))
     mu = math.log(mean) - 0.5 * sigma**2
-    return np.asarray(rng.lognormal(mu, sigma, n))
+    draws = rng.lognormal(mu, sigma, n)
+    return np.asarray(draws * (mean / draws.mean()))
+
+
+def spread(n: int, rng: np.random.Generator) -> FloatArray:
+    """``n`` numbers in [0, 1) spread evenly from a random start.
+
+    Used where requests split by a share (router, a given hit ratio): each
+    share is met exactly over any stretch of consecutive requests, so the
+    split adds no sampling noise, while the random start keeps it unbiased.
+    """
+    golden = (math.sqrt(5.0) - 1.0) / 2.0
+    return np.asarray((rng.random() + golden * np.arange(n)) % 1.0)
 
 
 @dataclass(frozen=True)
@@ -264,16 +282,16 @@ def evaluate_trace(
     measured = trace.measured
     apps = max(int(measured.sum()), 1)
     tokens: dict[str, FloatArray] = {}
-    hit_flags = np.zeros(trace.times.size, dtype=bool)
+    hit_count = np.zeros(trace.times.size, dtype=np.int64)
     called_any = np.zeros(trace.times.size, dtype=np.int64)
     notes: list[str] = []
     capacity, main_calls = None, 0.0
     for slot, on_slot in _route_calls(trace, cand, answered, rng):
         rules = cache_rules(workload, slot.model, terms, cand.cache_ttl, start)
-        notes += [rules.note] if rules.note else []
+        notes += list(rules.notes)
         per_call, hits = _slot_tokens(trace, hist, rules, slot, on_slot, workload, rng)
         tokens[slot.name] = per_call[measured & on_slot].sum(axis=0) / apps
-        hit_flags |= hits & on_slot
+        hit_count += hits & on_slot
         called_any += on_slot
         if slot.name == "main":
             main_calls = float((on_slot & measured).sum()) / apps
@@ -285,10 +303,10 @@ def evaluate_trace(
     point = RatePoint(
         rate=trace.rate,
         tokens=tokens,
-        hits=float((hit_flags & measured).sum()) / apps,
+        hits=float(hit_count[measured].sum()) / apps,
         calls=float(called_any[measured].sum()) / apps,
         answered=_answered_share(trace, answered),
-        hit_ratio_se=_batch_se(trace, hit_flags, called_any > 0),
+        hit_ratio_se=_batch_se(trace, hit_count, called_any),
         main_calls=main_calls,
         capacity=capacity,
     )
@@ -305,7 +323,7 @@ def _capacity_slice(
 ) -> SliceCapacity:
     """Run the main model's interactive calls through capacity and limits."""
     prov, limit = limits_for(cand, workload)
-    interactive = rng.random(trace.times.size) >= workload.batch_share
+    interactive = spread(trace.times.size, rng) >= workload.batch_share
     keep = on_slot & interactive & (trace.times < trace.duration)
     warmup = -float(trace.times.min()) if trace.times.size else 0.0
     return simulate_capacity(
@@ -327,7 +345,7 @@ def _response_cache(
     if rc is None:
         return np.zeros(trace.times.size, dtype=bool)
     if rc.hit_ratio is not None:
-        return np.asarray(first & (rng.random(trace.times.size) < rc.hit_ratio))
+        return np.asarray(first & (spread(trace.times.size, rng) < rc.hit_ratio))
     assert rc.ttl_seconds is not None
     idx = np.flatnonzero(first)
     if rc.capacity_entries is None:
@@ -376,7 +394,7 @@ def _route_calls(
     slots = router_slots(cand)
     if len(slots) == 1:
         return [(slots[0], called)]
-    draw = rng.random(trace.times.size)
+    draw = spread(trace.times.size, rng)
     main, alt = slots
     if cand.route is not None and cand.route.kind == "route":
         return [
@@ -429,7 +447,7 @@ def _shared_hits(
         return hits
     idx = np.flatnonzero(on_slot)
     if rules.override_hit is not None:
-        hits[idx] = rng.random(idx.size) < rules.override_hit
+        hits[idx] = spread(idx.size, rng) < rules.override_hit
     else:
         hits[idx] = trace_hits(trace.times[idx], trace.prefix[idx], rules.ttl_seconds)
     return hits
@@ -457,19 +475,16 @@ def _history_hits(
     )
 
 
-def _batch_se(
-    trace: Trace, hits: npt.NDArray[np.bool_], called: npt.NDArray[np.bool_]
-) -> float:
-    """Standard error of the hit ratio from time-batch means."""
-    keep = trace.measured & called
+def _batch_se(trace: Trace, hits: IntArray, calls: IntArray) -> float:
+    """Standard error of the hit ratio (hits per call) from time batches."""
+    keep = trace.measured & (calls > 0)
     if keep.sum() < 2 * BATCHES:
         return float("nan")
-    batch = np.minimum(
-        (trace.times[keep] / trace.duration * BATCHES).astype(int), BATCHES - 1
-    )
-    sums = np.bincount(batch, weights=hits[keep], minlength=BATCHES)
-    counts = np.bincount(batch, minlength=BATCHES)
-    means = sums / np.maximum(counts, 1)
+    position = trace.times[keep] / trace.duration * BATCHES
+    batch = np.minimum(position.astype(int), BATCHES - 1)
+    hit_sums = np.bincount(batch, weights=hits[keep], minlength=BATCHES)
+    call_sums = np.bincount(batch, weights=calls[keep], minlength=BATCHES)
+    means = hit_sums / np.maximum(call_sums, 1)
     return float(means.std(ddof=1) / math.sqrt(BATCHES))
 
 

@@ -27,6 +27,7 @@ rates within a month.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -42,6 +43,9 @@ from sim.engine.traffic import TurnMix, turn_mix
 from sim.scenario import Candidate, Workload
 
 SECONDS_PER_DAY = 86_400.0
+# Where a sheet gives no cache lifetime (Gemini implicit, DeepSeek disk
+# cache), the common 5-minute default is assumed and said in the notes.
+ASSUMED_TTL_SECONDS = 300.0
 # Per-request vectors hold one entry per (kind, long_context) in this order.
 SLOTS_KINDS = tuple((k, lc) for lc in (False, True) for k in KINDS)
 
@@ -53,9 +57,10 @@ class CacheRules:
     effective: bool
     separate_writes: bool
     min_prefix_tokens: int = 0
-    ttl_seconds: float = 300.0
+    ttl_seconds: float = ASSUMED_TTL_SECONDS
     override_hit: float | None = None
-    note: str = ""
+    notes: tuple[str, ...] = ()
+    storage_usd_per_mtok_hour: float | None = None
 
 
 def cache_rules(
@@ -77,15 +82,27 @@ def cache_rules(
         or (cache is not None and cache.read_multiplier is not None)
     )
     if not has_read_price or cache is None or cache.mode == "none":
-        return CacheRules(False, False, note=_no_cache_note(model, has_read_price))
-    ttl = ttl_name or cache.default_ttl or "5m"
+        reason = _no_cache_note(model, has_read_price)
+        return CacheRules(False, False, notes=(reason,))
+    ttl = ttl_name or cache.default_ttl
+    minimum = cache.min_prefix_tokens_for(model)
+    notes = [_minimum_note(workload, model, minimum)]
+    if ttl is None or ttl not in cache.ttl_seconds:
+        notes.append(
+            f"{model.provider}: the price sheet gives no lifetime for its "
+            f"{cache.mode} prompt cache; {ASSUMED_TTL_SECONDS:.0f} s assumed"
+        )
+    # Storage is billed for explicit caches, which a candidate buys by
+    # naming a TTL; automatic caching carries no storage charge.
+    storage = cache.storage_for(model) if ttl_name is not None else None
     return CacheRules(
         effective=True,
-        separate_writes=_separate_writes(model, terms, ttl, start),
-        min_prefix_tokens=cache.min_prefix_tokens_for(model) or 0,
-        ttl_seconds=float(cache.ttl_seconds.get(ttl, 300.0)),
+        separate_writes=_separate_writes(model, terms, ttl or "", start),
+        min_prefix_tokens=minimum or 0,
+        ttl_seconds=float(cache.ttl_seconds.get(ttl or "", ASSUMED_TTL_SECONDS)),
         override_hit=workload.cache_hit_ratio,
-        note=_minimum_note(workload, model, cache.min_prefix_tokens_for(model)),
+        notes=tuple(n for n in notes if n),
+        storage_usd_per_mtok_hour=storage,
     )
 
 
@@ -132,9 +149,10 @@ def _long_context_shares(
 ) -> tuple[FloatArray, FloatArray]:
     """Per turn, shares of requests and of prompt tokens above ``threshold``.
 
-    Turn ``j``'s prompt is ``c_j + u`` with ``u`` lognormal, so it crosses
-    the threshold when ``u > threshold - c_j``: the lognormal tail in closed
-    form, shifted by the turn's history.
+    Turn ``j``'s prompt is ``P`` plus a sum of independent lognormal draws
+    (its new tokens and the earlier turns' new and output tokens). The sum
+    is matched by a lognormal of the same mean and variance
+    (Fenton-Wilkinson), whose tail above ``threshold - P`` is closed form.
     """
     from sim.scenario import TokenDist
 
@@ -142,15 +160,16 @@ def _long_context_shares(
     tok = np.zeros_like(mix.cacheable)
     if threshold is None:
         return req, tok
-    new = TokenDist(max(mix.new_tokens, 1e-9), mix.new_sigma)
-    for j, history in enumerate(mix.cacheable):
-        room = threshold - history
+    variance = mix.prompt_variance()
+    room = threshold - mix.prefix_tokens
+    for j, prompt in enumerate(mix.prompt):
+        drawn = prompt - mix.prefix_tokens
         if room <= 0:
             req[j], tok[j] = 1.0, 1.0
             continue
-        req[j], tok_new = new.share_above(room)
-        above = history * req[j] + mix.new_tokens * tok_new
-        tok[j] = above / (history + mix.new_tokens)
+        sigma = math.sqrt(math.log1p(variance[j] / drawn**2)) if drawn > 0 else 0.0
+        req[j], tok_drawn = TokenDist(max(drawn, 1e-9), sigma).share_above(room)
+        tok[j] = (mix.prefix_tokens * req[j] + drawn * tok_drawn) / prompt
     return req, tok
 
 
@@ -271,8 +290,7 @@ def simulate_usage(
     notes: list[str] = []
     for slot in router_slots(cand):
         rules = cache_rules(workload, slot.model, terms, cand.cache_ttl, start)
-        if rules.note:
-            notes.append(rules.note)
+        notes.extend(rules.notes)
         shared = _shared_hit(workload, rules, rates * calls * slot.share)
         per_req, slot_hits = _slot_mix(
             workload, mix, rules, slot, answered, shared, hour_w
@@ -335,7 +353,10 @@ def _slot_mix(
     hour_w: FloatArray,
 ) -> tuple[FloatArray, FloatArray]:
     """Tokens (P, T, 8) and cache hits (P, T) per application request."""
+    # A history entry lives on the model that served the previous turn:
+    # routing draws each turn afresh, so it is this model with its share.
     history = cache_model.history_hit(workload.think_seconds, rules.ttl_seconds)
+    history *= min(slot.share, 1.0)
     lc = long_context_threshold(slot.model)
     tok0, hit0 = turn_tokens(mix, rules, 0.0, history, lc)
     tok1, hit1 = turn_tokens(mix, rules, 1.0, history, lc)

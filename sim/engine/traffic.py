@@ -46,6 +46,14 @@ class TurnMix:
     output_tokens: float
     prefix_tokens: float
     new_sigma: float = 0.0
+    output_sigma: float = 0.0
+
+    def prompt_variance(self) -> FloatArray:
+        """Variance of each turn's prompt: a sum of independent draws."""
+        var_new = (self.new_tokens * math.sqrt(math.expm1(self.new_sigma**2))) ** 2
+        out = self.output_tokens * math.sqrt(math.expm1(self.output_sigma**2))
+        turns = np.arange(self.weights.size, dtype=np.float64)
+        return np.asarray(turns * (var_new + out**2) + var_new)
 
     @property
     def prompt(self) -> FloatArray:
@@ -65,6 +73,7 @@ class TurnMix:
             output_tokens=self.output_tokens,
             prefix_tokens=self.prefix_tokens,
             new_sigma=self.new_sigma,
+            output_sigma=self.output_sigma,
         )
 
 
