@@ -149,3 +149,12 @@ def test_record_trend_needs_three_records() -> None:
     slope, intercept = np.polyfit([0, 1, 3, 4], y[[0, 1, 3, 4]], 1)
     assert float(np.median(quantiles[6])) == pytest.approx(intercept + slope * 10)
     assert intercept + slope * 10 == pytest.approx(-2.842, abs=1e-3)
+
+
+def test_statsmodels_warnings_are_recorded_with_their_fallbacks(
+    backtest: Backtest,
+) -> None:
+    llt = backtest.logs["llt"]
+    warned = sum(n for text, n in llt.warnings.items() if "ConvergenceWarning" in text)
+    assert warned == llt.fallbacks.get("fit did not converge", 0) > 0
+    assert backtest.logs["rw_drift"].warnings == {}

@@ -7,6 +7,7 @@ parameters, so every fit can be checked against the truth it came from.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import replace
 from datetime import date
 from types import MappingProxyType
@@ -295,3 +296,37 @@ def test_class_market_reads_every_provider_of_the_class(catalog: Catalog) -> Non
     np.testing.assert_array_equal(market.frontier_rates, 0.0)
     # The sheets' record lows fall faster than 5x a year in the mid class.
     assert market.records >= 3 and market.history_rate < math.log(1 / 5)
+
+
+# --- fits that fail ----------------------------------------------------------------
+
+
+def test_a_fit_that_does_not_converge_falls_back_to_the_pooled_rate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from statsmodels.genmod.generalized_linear_model import GLM
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+    fit_regularized = GLM.fit_regularized
+
+    def failing(self: GLM, *args: object, **kwargs: object) -> object:
+        result = fit_regularized(self, *args, **kwargs)
+        message = "GLM ridge optimization may have failed"
+        warnings.warn(message, ConvergenceWarning, stacklevel=2)
+        return result
+
+    monkeypatch.setattr(GLM, "fit_regularized", failing)
+    series = synthetic_series(np.random.default_rng(2), 10, 36, 0.1, 0.05)
+    fit = fit_jump(build_panel(series, 36), "class")
+    for hazard in (fit.down, fit.up):
+        assert hazard.fallback
+        assert not hazard.params.any()
+        pooled = (hazard.events + 0.5) / (hazard.exposure + 1)
+        assert hazard.hazard("p01", "mid") == pytest.approx(pooled)
+    assert "class down-step hazard: fit failed; pooled rate used for every series" in (
+        fit.diagnostics
+    )
+    assert (
+        "class up-step hazard: ConvergenceWarning: GLM ridge optimization may "
+        "have failed" in fit.diagnostics
+    )

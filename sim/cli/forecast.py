@@ -124,45 +124,52 @@ def backtest_json(result: Backtest) -> dict[str, Any]:
     }
 
 
+BACKTEST_HEADER = (
+    "model",
+    "months",
+    "n",
+    "MALE",
+    "bias",
+    "cover 50%",
+    "cover 80%",
+    "cover 80% (randomised PIT)",
+    "cover 95%",
+    "interval score 80%",
+    "CRPS",
+)
+
+
 def render_backtest(result: Backtest) -> str:
     """The backtest as an aligned text table with the verdict below it."""
     doc = backtest_json(result)
-    header = (
-        "model",
-        "months",
-        "n",
-        "MALE",
-        "bias",
-        "cover 50%",
-        "cover 80%",
-        "cover 80% (randomised PIT)",
-        "cover 95%",
-        "interval score 80%",
-        "CRPS",
-    )
     rows = [
         (name, h, str(s["n"]), *_cells(s))
         for name, by in doc["models"].items()
         for h, s in by.items()
     ]
+    return "\n".join(
+        [align([BACKTEST_HEADER, *rows], text_columns=1), "", *_verdict(doc)]
+    )
+
+
+def _verdict(doc: Mapping[str, Any]) -> list[str]:
+    """The lines under the backtest table: choice, bar and coverage."""
     verdict = doc["acceptance"]
+    checks = ", ".join(
+        f"{k} {'ok' if v else 'not met'}"
+        for k, v in verdict.items()
+        if isinstance(v, bool) and k != "passed"
+    )
     best = ", ".join(f"{h} months {m}" for h, m in doc["best_interval_score"].items())
-    lines = [
-        align([header, *rows], text_columns=1),
-        "",
+    origins = doc["origins"]
+    return [
         f"chosen: {doc['chosen']} (the model tcosim's price paths use); lowest "
         f"interval score: {best}",
-        f"acceptance at {verdict['horizon']} months: "
-        + ", ".join(
-            f"{k} {'ok' if v else 'not met'}"
-            for k, v in verdict.items()
-            if isinstance(v, bool) and k != "passed"
-        ),
-        f"{len(doc['origins'])} origins from {doc['origins'][0]} to "
-        f"{doc['origins'][-1]}, {doc['series']} class indices, data through "
-        f"{doc['data_through']}; token mix: {MIX_TEXT}",
+        f"acceptance at {verdict['horizon']} months: {checks}",
+        f"{len(origins)} origins from {origins[0]} to {origins[-1]}, "
+        f"{doc['series']} class indices, data through {doc['data_through']}; "
+        f"token mix: {MIX_TEXT}",
     ]
-    return "\n".join(lines)
 
 
 def _cells(score: Mapping[str, Any]) -> tuple[str, ...]:
@@ -204,7 +211,6 @@ def outlook_json(outlook: Outlook) -> dict[str, Any]:
 
 
 def _market_json(one: ClassMarket) -> dict[str, Any]:
-    low, mid, high = one.frontier_rates.tolist()
     return {
         "class": one.capability_class,
         "providers": one.providers,
@@ -212,52 +218,43 @@ def _market_json(one: ClassMarket) -> dict[str, Any]:
         "history_annual_log_change": _round(one.history_rate),
         "history_interval_90": [_round(v) for v in one.history_interval],
         "forecast_median_provider_annual_log_change": _round(one.median_provider_rate),
-        "forecast_cheapest_annual_log_change": {
-            "p10": _round(low),
-            "p50": _round(mid),
-            "p90": _round(high),
-        },
+        "forecast_cheapest_annual_log_change": _bands(one.frontier_rates.tolist()),
     }
 
 
 def _index_json(one: IndexOutlook) -> dict[str, Any]:
-    history = [
-        {
-            "month": f"{m:%Y-%m}",
-            "usd_per_1k_requests": _round(v * PER_1K),
-            "model": name,
-        }
-        for m, v, name in zip(
-            one.history_months, one.series.usd.tolist(), one.series.models, strict=True
-        )
-        if math.isfinite(v)
-    ]
-    bands = one.bands.tolist()
-    ahead = [
-        {
-            "month": f"{m:%Y-%m}",
-            **{
-                k: _round(bands[i][t] * PER_1K)
-                for i, k in enumerate(("p10", "p50", "p90"))
-            },
-        }
-        for t, m in enumerate(one.forecast_months)
-    ]
-    low, mid, high = one.annual_log_change.tolist()
     return {
         "provider": one.series.provider,
         "class": one.series.capability_class,
         "model": one.model_now,
         "own_steps": one.own_steps,
         "low_evidence": one.low_evidence,
-        "annual_log_change": {
-            "p10": _round(low),
-            "p50": _round(mid),
-            "p90": _round(high),
-        },
-        "history": history,
-        "forecast": ahead,
+        "annual_log_change": _bands(one.annual_log_change.tolist()),
+        "history": _history_json(one),
+        "forecast": [
+            {"month": f"{m:%Y-%m}", **_bands((one.bands[:, t] * PER_1K).tolist())}
+            for t, m in enumerate(one.forecast_months)
+        ],
     }
+
+
+def _history_json(one: IndexOutlook) -> list[dict[str, Any]]:
+    months = one.history_months
+    values = one.series.usd.tolist()
+    return [
+        {
+            "month": f"{m:%Y-%m}",
+            "usd_per_1k_requests": _round(v * PER_1K),
+            "model": name,
+        }
+        for m, v, name in zip(months, values, one.series.models, strict=True)
+        if math.isfinite(v)
+    ]
+
+
+def _bands(values: Sequence[float]) -> dict[str, float | None]:
+    low, mid, high = values
+    return {"p10": _round(low), "p50": _round(mid), "p90": _round(high)}
 
 
 def render_outlook(outlook: Outlook) -> str:
@@ -278,7 +275,7 @@ def render_outlook(outlook: Outlook) -> str:
     parts = [align([header, *rows], text_columns=3)]
     if len(outlook.indices) == 1:
         parts += ["", _detail(outlook.indices[0])]
-    parts += ["", render_markets(outlook.markets, months)]
+    parts += ["", render_markets(outlook.markets)]
     parts += [
         "",
         f"Data through {outlook.data_end:%Y-%m}; token mix: {MIX_TEXT}; "
@@ -287,36 +284,39 @@ def render_outlook(outlook: Outlook) -> str:
     return "\n".join(parts)
 
 
-def render_markets(markets: Sequence[ClassMarket], months: int) -> str:
+MARKET_HEADER = (
+    "class",
+    "providers",
+    "history: record lows a year",
+    "90% interval",
+    "records",
+    "forecast: median provider a year",
+    "cheapest across providers a year, p50 (p10 to p90)",
+)
+
+
+def render_markets(markets: Sequence[ClassMarket]) -> str:
     """The cheapest price across providers: history trend and forecast."""
-    header = (
-        "class",
-        "providers",
-        "history: record lows a year",
-        "90% interval",
-        "records",
-        f"forecast {months} mo: median provider a year",
-        "cheapest across providers a year, p50 (p10-p90)",
-    )
-    rows = []
-    for one in markets:
-        low, mid, high = one.frontier_rates.tolist()
-        first, last = one.history_interval
-        rows.append(
-            (
-                one.capability_class,
-                str(one.providers),
-                _factor(one.history_rate),
-                f"{_factor(first, short=True)} to {_factor(last, short=True)}",
-                str(one.records),
-                _factor(one.median_provider_rate),
-                f"{_factor(mid)} ({_factor(low, True)} to {_factor(high, True)})",
-            )
-        )
+    rows = [_market_row(one) for one in markets]
     anchors = "; ".join(_anchors())
     return (
         "Cheapest price across providers by class (x = price factor a year):\n"
-        f"{align([header, *rows], text_columns=1)}\nPublished anchors: {anchors}."
+        f"{align([MARKET_HEADER, *rows], text_columns=1)}\n"
+        f"Published anchors: {anchors}."
+    )
+
+
+def _market_row(one: ClassMarket) -> tuple[str, ...]:
+    low, mid, high = one.frontier_rates.tolist()
+    first, last = one.history_interval
+    return (
+        one.capability_class,
+        str(one.providers),
+        _factor(one.history_rate),
+        f"{_factor(first, short=True)} to {_factor(last, short=True)}",
+        str(one.records),
+        _factor(one.median_provider_rate),
+        f"{_factor(mid)} ({_factor(low, True)} to {_factor(high, True)})",
     )
 
 

@@ -23,7 +23,6 @@ history's.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -77,13 +76,12 @@ def class_market(
         for s in history.classes.values()
         if s.capability_class == capability_class and np.isfinite(s.usd[-1])
     ]
-    months = next(iter(log_change.values())).shape[1]
-    levels = np.stack(
-        [math.log(float(s.usd[-1])) + log_change[s.key][:, -1] for s in series]
-    )
-    now = min(math.log(float(s.usd[-1])) for s in series)
-    frontier = (levels.min(axis=0) - now) * 12.0 / months
-    own = [float(np.median(log_change[s.key][:, -1])) * 12.0 / months for s in series]
+    now = np.log([float(s.usd[-1]) for s in series])
+    ends = np.stack([log_change[s.key][:, -1] for s in series])  # (providers, paths)
+    years = next(iter(log_change.values())).shape[1] / 12.0
+    # Today's cheapest against each path's cheapest at the end.
+    frontier = ((now[:, None] + ends).min(axis=0) - now.min()) / years
+    own = np.median(ends, axis=1) / years
     records, rate, interval = record_trend(_frontier_history(history, capability_class))
     return ClassMarket(
         capability_class=capability_class,

@@ -144,10 +144,12 @@ class JumpFit:
     def diagnostics(self) -> tuple[str, ...]:
         """Fallbacks and warnings of both hazard fits, as sentences."""
         out = []
-        for fit in (self.down, self.up):
+        for fit, sizes in ((self.down, self.down_sizes), (self.up, self.up_sizes)):
             name = f"{self.level} {fit.kind}-step hazard"
             if fit.fallback:
                 out.append(f"{name}: fit failed; pooled rate used for every series")
+            if sizes.size == 0:
+                out.append(f"{name}: no such step in the history; none simulated")
             out += [f"{name}: {text}" for text in fit.warnings]
         return tuple(out)
 

@@ -27,7 +27,7 @@ from sim.forecast.index import (
     default_mix,
 )
 from sim.forecast.jump import JumpFit
-from sim.forecast.market import fit_market
+from sim.forecast.market import MarketFit, fit_market
 from sim.forecast.paths import draw_market, simulate_steps
 from sim.forecast.trajectory import HORIZON_MONTHS, LOW_EVIDENCE_STEPS, series_rng
 
@@ -92,23 +92,9 @@ def forecast_indices(
     _check_filters(catalog, provider, capability_class)
     history = build_history(catalog, default_mix())
     fit = fit_market(history)
-    market = draw_market(fit, seed, PATHS, months)
-    jump, level = fit.level(pinned=False)
-    # Every index is simulated, whatever the filters: the market rates of a
-    # class need all of its providers.
-    paths = {
-        key: simulate_steps(
-            jump,
-            level,
-            series.provider,
-            series.capability_class,
-            market,
-            series_rng(seed, key, pinned=False),
-        ).log_change
-        for key, series in history.classes.items()
-    }
+    paths = _simulate_indices(fit, seed, months)
     found = [
-        _outlook(series, history.months, paths[key], jump)
+        _outlook(series, history.months, paths[key], fit.classes)
         for key, series in history.classes.items()
         if provider in (None, series.provider)
         and capability_class in (None, series.capability_class)
@@ -120,6 +106,27 @@ def forecast_indices(
     return Outlook(
         tuple(found), markets, history.data_end, history.mix, fit.diagnostics, seed
     )
+
+
+def _simulate_indices(fit: MarketFit, seed: int, months: int) -> dict[str, FloatArray]:
+    """Cumulative log changes of every class index, (paths, months) each.
+
+    Every index is simulated, whatever the filters: the market rates of a
+    class need all of its providers. The keys of the draws are a run's.
+    """
+    market = draw_market(fit, seed, PATHS, months)
+    jump, level = fit.level(pinned=False)
+    return {
+        key: simulate_steps(
+            jump,
+            level,
+            series.provider,
+            series.capability_class,
+            market,
+            series_rng(seed, key, pinned=False),
+        ).log_change
+        for key, series in fit.history.classes.items()
+    }
 
 
 def _outlook(

@@ -83,7 +83,11 @@ def decay_factors(months: int, hazard_decay: float) -> FloatArray:
 
 
 def draw_market(
-    fit: MarketFit, seed: int, paths: int, months: int, hazard_decay: float = 0.0
+    fit: MarketFit,
+    seed: int,
+    paths: int,
+    months: int,
+    hazard_decay: float = 0.0,
 ) -> MarketDraws:
     """The shared market draws, keyed by the seed alone."""
     rng = rng_for(seed, "prices", "market")
@@ -108,24 +112,15 @@ def simulate_steps(
         level: the level's index into ``market.pi``.
         rng: the series' own stream.
     """
-    n, months = market.paths, market.months
-    h_down = fit.down.draw(provider, capability_class, rng, n)
-    h_up = fit.up.draw(provider, capability_class, rng, n)
-    pi = market.pi[:, level]
-    own = _shifted(h_down, market.shift[:, level])
-
-    # Draw every array whatever the data, so streams stay aligned.
-    falls = rng.random((n, months)) < own[:, None] * market.decay[None, :]
-    joins = rng.random((n, months)) < pi[:, None]
-    rises = rng.random((n, months)) < h_up[:, None]
-    down = falls | (market.shock & joins)
+    down, up = _events(fit, level, provider, capability_class, market, rng)
+    n, months = down.shape
     down_size = draw_sizes(fit.down_sizes, rng, n, months)
     up_size = draw_sizes(fit.up_sizes, rng, n, months)
 
     # With no step of a direction in the history there is no size to draw:
-    # that direction is not simulated (see the fit's diagnostics).
-    up = rises & (fit.up_sizes.size > 0)
-    down = down & (fit.down_sizes.size > 0)
+    # that direction is not simulated (the fit's diagnostics say so).
+    up &= fit.up_sizes.size > 0
+    down &= fit.down_sizes.size > 0
     change = np.where(down, down_size, 0.0) + np.where(up, up_size, 0.0)
     steps = down.astype(np.int64) + up.astype(np.int64)
     return StepPaths(np.cumsum(change, axis=1), steps)
@@ -146,6 +141,27 @@ def draw_sizes(
     cumulative = np.cumsum(weights, axis=1)
     index = (u[:, :, None] > cumulative[:, None, :]).sum(axis=2)
     return np.asarray(pool[np.minimum(index, pool.size - 1)])
+
+
+def _events(
+    fit: JumpFit,
+    level: int,
+    provider: str,
+    capability_class: str,
+    market: MarketDraws,
+    rng: np.random.Generator,
+) -> tuple[BoolArray, BoolArray]:
+    """Months with a down step and with an up step, (paths, months) each."""
+    n, months = market.paths, market.months
+    h_down = fit.down.draw(provider, capability_class, rng, n)
+    h_up = fit.up.draw(provider, capability_class, rng, n)
+    own = _shifted(h_down, market.shift[:, level])
+    pi = market.pi[:, level]
+    # Every array is drawn whatever the data, so that streams stay aligned.
+    falls = rng.random((n, months)) < own[:, None] * market.decay[None, :]
+    joins = rng.random((n, months)) < pi[:, None]
+    rises = rng.random((n, months)) < h_up[:, None]
+    return falls | (market.shock & joins), rises
 
 
 def _shifted(hazard: FloatArray, shift: FloatArray) -> FloatArray:

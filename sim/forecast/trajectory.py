@@ -134,11 +134,9 @@ def forecast_prices(
     market = draw_market(
         fit, scenario.seed, scenario.paths, int(ahead.max()), scenario.hazard_decay
     )
-    rates = _MarketRates(fit, market, offsets, scenario.seed)
+    window = _Window(scenario, fit, market, offsets)
     out = {
-        cand.name: _candidate_prices(
-            cand, scenario, fit, market, ahead, rates, unit_usd
-        )
+        cand.name: _candidate_prices(cand, window, unit_usd[cand.name])
         for cand in scenario.candidates
     }
     return PriceForecast(out, history, fit.diagnostics, scenario.hazard_decay)
@@ -179,54 +177,6 @@ def annual_rates(log_price: FloatArray) -> FloatArray:
     return np.asarray(span * 12.0 / HORIZON_MONTHS)
 
 
-# --- per candidate ---------------------------------------------------------------
-
-
-def _offsets(scenario: Scenario, data_end: date) -> np.ndarray:
-    """Months from the last month of data to each month of the window."""
-    window = range(score_window(scenario.months))
-    offsets = [months_between(data_end, scenario.month_start(t)) for t in window]
-    return np.asarray(offsets, dtype=np.int64)
-
-
-def _candidate_prices(
-    cand: Candidate,
-    scenario: Scenario,
-    fit: MarketFit,
-    market: MarketDraws,
-    ahead: np.ndarray,
-    rates: _MarketRates,
-    unit_usd: Mapping[str, FloatArray],
-) -> CandidatePrices:
-    pinned = cand.price_model == "pin"
-    jump, level = fit.level(pinned)
-    cls = cand.model.capability_class
-    key = history_key(cand, pinned)
-    rng = series_rng(scenario.seed, key, pinned)
-    steps = simulate_steps(jump, level, cand.provider, cls, market, rng)
-
-    log_m = _on_window(steps.log_change, ahead)
-    moves = rng.binomial(steps.steps, jump.new_model_share if not pinned else 0.0)
-    migrations = _per_window_month(moves, ahead)
-    price = unit_usd[cand.name][None, :] * np.exp(log_m)
-    own = (
-        jump.steps_of_provider(cand.provider)
-        if pinned
-        else jump.steps_by_series.get(f"{cand.provider}/{cls}", 0)
-    )
-    trajectory = score_trajectory(price, rates.market(cls), own, cand.price_model)
-    months = scenario.months
-    history = fit.history
-    return CandidatePrices(
-        multiplier=np.exp(log_m[:, :months]),
-        migrations=migrations[:, :months],
-        price_usd=price,
-        trajectory=trajectory,
-        followed=(history.models if pinned else history.classes)[key],
-        own_model=history.models[cand.model.key],
-    )
-
-
 def score_trajectory(
     price: FloatArray, market: float, own_steps: int, price_model: str
 ) -> PricingTrajectory:
@@ -256,6 +206,44 @@ def score_trajectory(
     )
 
 
+# --- per candidate ---------------------------------------------------------------
+
+
+def _offsets(scenario: Scenario, data_end: date) -> np.ndarray:
+    """Months from the last month of data to each month of the window."""
+    window = range(score_window(scenario.months))
+    offsets = [months_between(data_end, scenario.month_start(t)) for t in window]
+    return np.asarray(offsets, dtype=np.int64)
+
+
+def _candidate_prices(
+    cand: Candidate, window: _Window, unit_usd: FloatArray
+) -> CandidatePrices:
+    pinned = cand.price_model == "pin"
+    jump, _ = window.fit.level(pinned)
+    key = history_key(cand, pinned)
+    log_m, moves = window.follow(
+        key, cand.provider, cand.model.capability_class, pinned
+    )
+    price = unit_usd[None, :] * np.exp(log_m)
+    own = (
+        jump.steps_of_provider(cand.provider)
+        if pinned
+        else jump.steps_by_series.get(key, 0)
+    )
+    market = window.market(cand.model.capability_class)
+    months = window.scenario.months
+    history = window.fit.history
+    return CandidatePrices(
+        multiplier=np.exp(log_m[:, :months]),
+        migrations=moves[:, :months],
+        price_usd=price,
+        trajectory=score_trajectory(price, market, own, cand.price_model),
+        followed=(history.models if pinned else history.classes)[key],
+        own_model=history.models[cand.model.key],
+    )
+
+
 def _on_window(log_change: FloatArray, ahead: np.ndarray) -> FloatArray:
     """Cumulative log change at each window month (0 before data end)."""
     start = np.zeros((log_change.shape[0], 1))
@@ -274,40 +262,60 @@ def _per_window_month(moves: np.ndarray, ahead: np.ndarray) -> FloatArray:
     return out
 
 
-class _MarketRates:
-    """Risk-adjusted rates of every provider's class index, memoised."""
+class _Window:
+    """The months a run needs, and the paths of series followed in them.
+
+    Paths are keyed by series, so a class index a candidate tracks and the
+    same index read for the market median are one draw.
+    """
 
     def __init__(
-        self, fit: MarketFit, market: MarketDraws, offsets: np.ndarray, seed: int
+        self,
+        scenario: Scenario,
+        fit: MarketFit,
+        market: MarketDraws,
+        offsets: np.ndarray,
     ) -> None:
+        self.scenario = scenario
         self.fit = fit
         self.draws = market
         self.offsets = offsets
-        self.seed = seed
-        self._by_class: dict[str, float] = {}
+        self.ahead = np.maximum(offsets, 0)
+        self._markets: dict[str, float] = {}
+
+    def follow(
+        self, key: str, provider: str, capability_class: str, pinned: bool
+    ) -> tuple[FloatArray, FloatArray]:
+        """Log price multiplier and migrations of a series, per window month."""
+        jump, level = self.fit.level(pinned)
+        rng = series_rng(self.scenario.seed, key, pinned)
+        steps = simulate_steps(jump, level, provider, capability_class, self.draws, rng)
+        # Drawn after the steps, so the steps match every other reader's.
+        share = 0.0 if pinned else jump.new_model_share
+        moves = rng.binomial(steps.steps, share)
+        return _on_window(steps.log_change, self.ahead), _per_window_month(
+            moves, self.ahead
+        )
 
     def market(self, capability_class: str) -> float:
         """Median over providers offering the class of their adjusted rate."""
-        if capability_class not in self._by_class:
+        if capability_class not in self._markets:
             rates = [
-                self._provider_rate(series)
+                self._index_rate(series)
                 for series in self.fit.history.classes.values()
                 if series.capability_class == capability_class
                 and np.isfinite(series.usd[-1])
             ]
-            self._by_class[capability_class] = float(np.median(rates))
-        return self._by_class[capability_class]
+            self._markets[capability_class] = float(np.median(rates))
+        return self._markets[capability_class]
 
-    def _provider_rate(self, series: PriceSeries) -> float:
-        jump, level = self.fit.level(pinned=False)
-        rng = series_rng(self.seed, series.key, pinned=False)
-        steps = simulate_steps(
-            jump, level, series.provider, series.capability_class, self.draws, rng
+    def _index_rate(self, series: PriceSeries) -> float:
+        """Risk-adjusted rate of one provider's class index."""
+        log_m, _ = self.follow(
+            series.key, series.provider, series.capability_class, pinned=False
         )
         known = _known_log_index(series, self.fit.history, self.offsets)
-        ahead = np.maximum(self.offsets, 0)
-        log_index = known[None, :] + _on_window(steps.log_change, ahead)
-        return risk_adjusted(annual_rates(log_index))
+        return risk_adjusted(annual_rates(known[None, :] + log_m))
 
 
 def _known_log_index(
