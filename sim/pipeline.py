@@ -21,6 +21,7 @@ from sim.billing import PriceTable, Terms, build_price_table, calc_cost_lines
 from sim.catalog import Catalog, Model, ProviderTerms
 from sim.demand import simulate_requests
 from sim.engine import simulate_usage
+from sim.engine.fluid import storage_key
 from sim.engine.ledger import KINDS, UsageLedger, category, split_category
 from sim.engine.serving import PROVISIONED_HOURS
 from sim.forecast.trajectory import (
@@ -305,7 +306,22 @@ def _price_table(
         alt_table = build_price_table(alt, starts, workload.daily_profile, frozen)
         prices.update({f"alt:{k}": v for k, v in alt_table.prices.items()})
     prices.update(_capacity_prices(cand, scenario, workload, catalog, starts))
+    prices.update(_storage_prices(cand, provider_terms, len(starts) - 1))
     return PriceTable(prices, table.tier_notes)
+
+
+def _storage_prices(
+    cand: Candidate, terms: ProviderTerms, months: int
+) -> dict[str, FloatArray]:
+    """Explicit-cache storage, USD per million token-hours, per model."""
+    out: dict[str, FloatArray] = {}
+    models = {"main": cand.model}
+    if cand.route is not None:
+        models["alt"] = cand.route.model
+    for slot, model in models.items():
+        price = terms.cache.storage_for(model) if terms.cache else None
+        out[storage_key(slot)] = np.full(months, price or 0.0)
+    return out
 
 
 def _capacity_prices(

@@ -383,3 +383,38 @@ def test_an_unknown_cache_lifetime_is_assumed_and_said() -> None:
         "acme: the price sheet gives no lifetime for its automatic prompt "
         "cache; 300 s assumed",
     )
+
+
+def test_explicit_cache_storage_is_billed_by_token_hours() -> None:
+    # Storage only when a TTL is bought (explicit caching). One prefix of
+    # 2,000 tokens used 0.002 times a second with a 1-hour TTL is alive a
+    # share 1 - exp(-7.2) of the time: 2,000 x 0.99925 x 24 x 31 token-hours.
+    terms = ProviderTerms(
+        cache=dataclasses.replace(
+            TERMS.cache,  # type: ignore[arg-type]
+            storage_usd_per_mtok_hour=0.5,
+        )
+    )
+    alive = 1 - math.exp(-0.002 * 3600)
+    expected = 2000 * alive * 24 * 31
+    reqs = requests_for(0.002)
+    f = fluid.simulate_usage(
+        workload(), candidate(cache_ttl="1h"), terms, START, reqs, DAYS
+    )
+    assert f.tokens["storage/token_hours"][0, 0] == pytest.approx(expected, rel=1e-3)
+    d = des.simulate_usage(
+        workload(), candidate(cache_ttl="1h"), terms, START, reqs, DAYS, 2
+    )
+    assert d.tokens["storage/token_hours"][0, 0] == pytest.approx(expected, rel=0.02)
+    implicit = fluid.simulate_usage(workload(), candidate(), terms, START, reqs, DAYS)
+    assert "storage/token_hours" not in implicit.tokens
+
+
+def test_trace_alive_seconds_by_hand() -> None:
+    from sim.engine.cache import trace_alive_seconds
+
+    # Key 1 used at 0 and 100 with TTL 300: alive 0..400; key 2 at 900:
+    # alive 900..1000 inside a window ending at 1000. Total 500 s.
+    times = np.array([0.0, 100.0, 900.0])
+    keys = np.array([1, 1, 2])
+    assert trace_alive_seconds(times, keys, 300.0, 1000.0) == pytest.approx(500.0)

@@ -94,18 +94,28 @@ class HitCurve:
     """
 
     def __init__(
-        self, pop: Popularity, ttl_seconds: float, capacity: int | None = None
+        self,
+        pop: Popularity,
+        ttl_seconds: float,
+        capacity: int | None = None,
+        weighting: str = "requests",
     ) -> None:
         self.pop = pop
         self.ttl_seconds = ttl_seconds
         self.capacity = capacity
+        # "requests": hit probability of a request; "keys": expected number
+        # of keys alive at a random time (the same sum without the weights).
+        self.weighting = weighting
         self._table = np.array([self.exact(r) for r in np.exp(_LOG_RATE_GRID)])
 
     def exact(self, rate: float) -> float:
-        """Hit probability at one total rate (requests per second)."""
+        """Hit probability (or keys alive) at one total rate (per second)."""
         ttl = self.ttl_seconds
         if self.capacity is not None:
             ttl = min(ttl, che_time(rate, self.pop, self.capacity))
+        if self.weighting == "keys":
+            alive = -np.expm1(-rate * self.pop.weights * ttl)
+            return float(self.pop.total(alive))
         return _hit(self.pop, rate, ttl)
 
     def __call__(self, rate: FloatArray) -> FloatArray:
@@ -139,6 +149,22 @@ def history_hit(think_seconds: float, ttl_seconds: float) -> float:
     Gaps between turns are exponential with mean ``think_seconds``.
     """
     return -math.expm1(-ttl_seconds / think_seconds)
+
+
+def trace_alive_seconds(
+    times: FloatArray, keys: npt.NDArray[np.int64], ttl: float, end: float
+) -> float:
+    """Seconds of key-lifetime inside ``[0, end)`` on a trace, summed over keys.
+
+    Each use keeps its key alive until the next use or ``ttl`` later,
+    whichever comes first (the entry refreshed on every use).
+    """
+    order = np.lexsort((times, keys))
+    k, t = keys[order], times[order]
+    last = np.r_[k[1:] != k[:-1], True]
+    until = np.where(last, t + ttl, np.minimum(np.r_[t[1:], np.inf], t + ttl))
+    lo, hi = np.clip(t, 0.0, end), np.clip(until, 0.0, end)
+    return float(np.sum(hi - lo))
 
 
 def trace_hits(

@@ -46,7 +46,12 @@ import numpy.typing as npt
 from sim.catalog import ProviderTerms
 from sim.demand import rng_for
 from sim.engine import cache as cache_model
-from sim.engine.cache import FloatArray, Popularity, trace_hits
+from sim.engine.cache import (
+    FloatArray,
+    Popularity,
+    trace_alive_seconds,
+    trace_hits,
+)
 from sim.engine.capacity import (
     CapacityOutcome,
     SliceCapacity,
@@ -61,6 +66,7 @@ from sim.engine.fluid import (
     hourly_rates,
     long_context_threshold,
     router_slots,
+    storage_key,
 )
 from sim.engine.ledger import UsageLedger
 from sim.engine.serving import (
@@ -242,6 +248,7 @@ class RatePoint:
     hit_ratio_se: float
     main_calls: float = 1.0
     capacity: SliceCapacity | None = None
+    alive_prefixes: dict[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -286,6 +293,7 @@ def evaluate_trace(
     called_any = np.zeros(trace.times.size, dtype=np.int64)
     notes: list[str] = []
     capacity, main_calls = None, 0.0
+    alive: dict[str, float] = {}
     for slot, on_slot in _route_calls(trace, cand, answered, rng):
         rules = cache_rules(workload, slot.model, terms, cand.cache_ttl, start)
         notes += list(rules.notes)
@@ -293,6 +301,8 @@ def evaluate_trace(
         tokens[slot.name] = per_call[measured & on_slot].sum(axis=0) / apps
         hit_count += hits & on_slot
         called_any += on_slot
+        if rules.storage_usd_per_mtok_hour is not None and rules.effective:
+            alive[slot.name] = _alive(trace, on_slot, rules)
         if slot.name == "main":
             main_calls = float((on_slot & measured).sum()) / apps
         if slot.name == "main" and capacity_applies(cand, workload):
@@ -309,8 +319,17 @@ def evaluate_trace(
         hit_ratio_se=_batch_se(trace, hit_count, called_any),
         main_calls=main_calls,
         capacity=capacity,
+        alive_prefixes=alive,
     )
     return point, notes
+
+
+def _alive(trace: Trace, on_slot: npt.NDArray[np.bool_], rules: CacheRules) -> float:
+    """Mean number of prefix entries alive during the measured window."""
+    seconds = trace_alive_seconds(
+        trace.times[on_slot], trace.prefix[on_slot], rules.ttl_seconds, trace.duration
+    )
+    return seconds / trace.duration
 
 
 def _capacity_slice(
@@ -567,6 +586,10 @@ def _assemble(
         "response_cache_hit_ratio": monthly([p.answered for p in points]),
         "cache_hit_ratio_se": monthly([p.hit_ratio_se for p in points]),
     }
+    for slot in points[0].alive_prefixes or {}:
+        alive = hourly([(p.alive_prefixes or {})[slot] for p in points])
+        held = alive.sum(axis=-1) * days[None, :] * workload.cacheable_prefix_tokens
+        tokens[storage_key(slot)] = np.asarray(held)
     if points[0].capacity is not None:
         main = monthly([p.main_calls for p in points])
         calls_main = requests * main * (1.0 - workload.batch_share)

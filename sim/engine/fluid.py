@@ -298,6 +298,9 @@ def simulate_usage(
         add_tiers(tokens, workload, slot.name, requests[:, :, None] * per_req)
         hits += requests * slot_hits
         called += requests * slot.share * (hour_w * calls).sum(axis=-1)
+        if rules.storage_usd_per_mtok_hour is not None and rules.effective:
+            alive = _alive_prefixes(workload, rules, rates * calls * slot.share)
+            tokens[storage_key(slot.name)] = _token_hours(workload, alive, days)
     stats = _capacity(
         workload, cand, tokens, requests, rates * calls, hour_w * calls, days
     )
@@ -329,6 +332,33 @@ def _capacity(
     per_call /= max(float(calls.sum()), 1e-300)
     outcome = fluid_capacity(call_rates * share, per_call, days, prov, limit)
     return apply_capacity(tokens, outcome, cand, workload, calls, days)
+
+
+def storage_key(slot: str) -> str:
+    """Ledger key of explicit-cache storage (token-hours) of one model."""
+    return "storage/token_hours" if slot == "main" else f"{slot}:storage/token_hours"
+
+
+def _alive_prefixes(
+    workload: Workload, rules: CacheRules, rate: FloatArray
+) -> FloatArray:
+    """Expected prefix entries alive, by path, month and hour.
+
+    An entry is alive while its key was used less than a TTL ago: for
+    Poisson use at ``rate w_k`` that is a share ``1 - exp(-rate w_k TTL)``
+    of the time.
+    """
+    pop = cache_model.popularity(
+        workload.prefixes, workload.prefix_popularity, workload.zipf_exponent
+    )
+    curve = HitCurve(pop, rules.ttl_seconds, weighting="keys")
+    return curve(rate)
+
+
+def _token_hours(workload: Workload, alive: FloatArray, days: FloatArray) -> FloatArray:
+    """Prefix tokens held in cache x hours, per path and month."""
+    per_day = alive.sum(axis=-1)  # each hour of the day: one hour of storage
+    return np.asarray(per_day * days[None, :] * workload.cacheable_prefix_tokens)
 
 
 def _shared_hit(workload: Workload, rules: CacheRules, rate: FloatArray) -> FloatArray:
