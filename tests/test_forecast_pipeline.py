@@ -305,3 +305,34 @@ def test_a_provider_that_only_cuts_scores_above_one_that_only_raises(
     assert falling.score > 3.0 > rising.score
     assert falling.annual_log_change < 0 < rising.risk_adjusted_log_change
     assert not falling.low_evidence and falling.own_steps == 5
+
+
+def test_a_start_after_the_data_is_uncertain_from_month_0(
+    write_scenario: Writer, catalog: Catalog
+) -> None:
+    later = FLAT_SCENARIO.replace("start = 2027-01-01", "start = 2028-01-01")
+    result = run(load_scenario(write_scenario(later), catalog), catalog)
+    assert result.price_forecast is not None
+    m = result.price_forecast.candidates["openai-terra"].multiplier
+    # Twelve months of steps lie between the data and the start.
+    assert np.ptp(m[:, 0]) > 0
+    # The negotiated 2.0 / 12.0 USD per 1M tokens: 0.0096 USD a request.
+    price = result.price_forecast.candidates["openai-terra"].price_usd
+    np.testing.assert_allclose(price[:, 0], 0.0096 * m[:, 0], rtol=1e-12)
+
+
+def test_hazard_decay_slows_the_forecast_decline(
+    write_scenario: Writer, catalog: Catalog
+) -> None:
+    decayed = FLAT_SCENARIO.replace(
+        "paths = 20", "paths = 400\nforecast = { hazard_decay = 1.5 }"
+    )
+    steady = FLAT_SCENARIO.replace("paths = 20", "paths = 400")
+    slow, fast = (
+        run(load_scenario(write_scenario(text, f"{i}.toml"), catalog), catalog)
+        .candidates[0]
+        .pricing
+        for i, text in enumerate((decayed, steady))
+    )
+    assert slow is not None and fast is not None
+    assert slow.risk_adjusted_log_change > fast.risk_adjusted_log_change
