@@ -277,6 +277,8 @@ def test_markdown_links_every_figure_relative_to_the_report(
         "plots/monthly_cost_terra.png",
         "plots/monthly_cost_terra-deal.png",
         "plots/cost_breakdown.png",
+        "plots/cache_hit_ratio.png",
+        "plots/cost_per_1k_requests.png",
         "plots/price_terra.png",
         "plots/price_terra-deal.png",
     ]
@@ -293,7 +295,9 @@ def test_unknown_figures_go_under_more_figures(rendered: Rendered) -> None:
 def test_plots_are_pngs_at_100_dpi(rendered: Rendered) -> None:
     names = sorted(p.name for p in rendered.plots)
     assert names == [
+        "cache_hit_ratio.png",
         "cost_breakdown.png",
+        "cost_per_1k_requests.png",
         "cumulative_tco.png",
         "monthly_cost_terra-deal.png",
         "monthly_cost_terra.png",

@@ -21,10 +21,12 @@ from typing import assert_never
 import numpy as np
 
 import sim
-from sim.pipeline import Anchor, CandidateRun, Result
+from sim.pipeline import Anchor, CandidateRun, Result, WorkloadRun
 from sim.report.plots import (
     BREAKDOWN_PNG,
     CUMULATIVE_PNG,
+    HIT_RATIO_PNG,
+    UNIT_COST_PNG,
     kind_label,
     monthly_png,
     price_png,
@@ -305,10 +307,63 @@ def _money(result: Result, figures: dict[str, Path]) -> list[Block]:
     blocks: list[Block] = [Heading(2, "Where the money goes"), note]
     blocks.append(_table(header, rows))
     blocks += _take(figures, BREAKDOWN_PNG, "Mean TCO by token kind")
+    blocks += _engine_signals(result, figures)
     if len(result.scenario.workloads) > 1:
         lead = Paragraph("By workload, as means over paths of the horizon's total:")
         blocks += [lead, _by_workload(result)]
     return blocks
+
+
+def _engine_signals(result: Result, figures: dict[str, Path]) -> list[Block]:
+    """Cache hit ratios, unit cost over time, and capacity, per workload."""
+    text = Paragraph(
+        "Prompt-cache hit ratios come from the workload engine (the share of "
+        "provider calls that read anything from the cache); the engine "
+        "column says which implementation served each workload."
+    )
+    header = (
+        "candidate",
+        "workload",
+        "engine",
+        "cache hit ratio",
+        "provisioned share",
+        "provisioned utilisation",
+        "dropped requests",
+        "delay p95 s",
+    )
+    rows = [
+        (run.candidate.name, wl.workload, wl.engine, *_signal_cells(wl))
+        for run in result.candidates
+        for wl in run.workloads
+    ]
+    blocks: list[Block] = [Heading(2, "Caching and capacity"), text]
+    blocks.append(_table(header, rows, text_columns=3))
+    blocks += _take(figures, HIT_RATIO_PNG, "Prompt-cache hit ratio by month")
+    blocks += _take(figures, UNIT_COST_PNG, "Cost per 1,000 requests by month")
+    return blocks
+
+
+def _signal_cells(wl: WorkloadRun) -> tuple[str, ...]:
+    stats = wl.ledger.stats
+
+    def mean(name: str, pct: bool = False) -> str:
+        values = stats.get(name)
+        if values is None:
+            return "n/a"
+        value = float(values.mean())
+        return f"{value:.1%}" if pct else f"{value:,.0f}"
+
+    dropped = stats.get("dropped_requests")
+    total_dropped = (
+        "n/a" if dropped is None else f"{float(dropped.sum(axis=1).mean()):,.0f}"
+    )
+    return (
+        mean("cache_hit_ratio", pct=True),
+        mean("provisioned_token_share", pct=True),
+        mean("provisioned_utilisation", pct=True),
+        total_dropped,
+        mean("delay_p95_seconds"),
+    )
 
 
 def _by_workload(result: Result) -> Table:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine.ledger import KINDS, split_category
+from sim.engine.serving import eligible
 from sim.forecast.index import add_months, months_between
 from sim.forecast.trajectory import PriceForecast
 from sim.pipeline import CandidateRun, Result
@@ -32,12 +33,18 @@ if TYPE_CHECKING:
 
 CUMULATIVE_PNG = "cumulative_tco.png"
 BREAKDOWN_PNG = "cost_breakdown.png"
+HIT_RATIO_PNG = "cache_hit_ratio.png"
+UNIT_COST_PNG = "cost_per_1k_requests.png"
 KIND_LABELS = {
     "migration": "model migrations",
     "input": "input",
     "cached_input": "cached input",
     "cache_write": "cache writes",
     "output": "output",
+    "spill_over": "spill-over to on-demand",
+    "unit_hours": "provisioned capacity",
+    "token_hours": "cache storage",
+    "fallback": "fallback calls",
 }
 DPI = 100
 FIGSIZE_INCHES = (8.0, 4.5)
@@ -89,6 +96,12 @@ def render_plots(result: Result, folder: Path) -> list[Path]:
         _save(partial(_draw_cumulative, result=result), folder / CUMULATIVE_PNG)
     )
     written.append(
+        _save(partial(_draw_hit_ratio, result=result), folder / HIT_RATIO_PNG)
+    )
+    written.append(
+        _save(partial(_draw_unit_cost, result=result), folder / UNIT_COST_PNG)
+    )
+    written.append(
         _save(partial(_draw_breakdown, result=result), folder / BREAKDOWN_PNG)
     )
     return written
@@ -102,11 +115,26 @@ def usd_by_kind(run: CandidateRun) -> dict[str, float]:
     kinds the ledger adds later follow them.
     """
     out = dict.fromkeys(KINDS, 0.0)
+    spills = run.candidate.provisioned is not None
     for workload in run.workloads:
         for key, usd in workload.cost_lines.items():
-            kind = split_category(key)[1]
+            kind = money_kind(key, spills)
             out[kind] = out.get(kind, 0.0) + float(usd.sum(axis=1).mean())
     return out
+
+
+def money_kind(key: str, provisioned: bool) -> str:
+    """Which line of "where the money goes" a cost-line key belongs to.
+
+    With provisioned units, what the main model's interactive calls pay
+    on-demand is the spill-over; calls over a rate limit served elsewhere
+    are fallback calls.
+    """
+    if key.startswith("fb:"):
+        return "fallback"
+    if provisioned and eligible(key) and split_category(key)[1] in KINDS:
+        return "spill_over"
+    return split_category(key)[1]
 
 
 def kind_label(kind: str) -> str:
@@ -230,6 +258,57 @@ def _draw_cumulative(ax: Axes, result: Result) -> None:
     _month_axis(ax, result.month_labels)
     _usd_axis(ax)
     ax.legend(loc="upper left")
+
+
+def monthly_hit_ratio(run: CandidateRun) -> FloatArray:
+    """Prompt-cache hit ratio by month over the candidate's workloads.
+
+    Each workload's ratio weighs by its requests (means over paths).
+    """
+    hits = np.zeros(run.cost_usd.shape[1])
+    weight = np.zeros_like(hits)
+    for wl in run.workloads:
+        ratio = wl.ledger.stats.get("cache_hit_ratio")
+        if ratio is None:
+            continue
+        requests = wl.ledger.requests.mean(axis=0)
+        hits += ratio.mean(axis=0) * requests
+        weight += requests
+    return np.divide(hits, weight, out=np.zeros_like(hits), where=weight > 0)
+
+
+def monthly_unit_cost(run: CandidateRun) -> FloatArray:
+    """Mean cost per 1,000 requests by month, USD."""
+    cost = run.cost_usd.mean(axis=0)
+    requests = run.requests.mean(axis=0)
+    unit = np.divide(cost * 1000, requests, out=np.zeros_like(cost), where=requests > 0)
+    return np.asarray(unit, dtype=np.float64)
+
+
+def _draw_hit_ratio(ax: Axes, result: Result) -> None:
+    x = np.arange(len(result.month_labels))
+    for i, run in enumerate(result.candidates):
+        ax.plot(
+            x,
+            monthly_hit_ratio(run) * 100,
+            color=f"C{i % 10}",
+            label=run.candidate.name,
+        )
+    ax.set_title("Prompt-cache hit ratio by month (mean over paths)")
+    ax.set_ylabel("requests reading the cache, %")
+    ax.set_ylim(0, 100)
+    _month_axis(ax, result.month_labels)
+    ax.legend(loc="best")
+
+
+def _draw_unit_cost(ax: Axes, result: Result) -> None:
+    x = np.arange(len(result.month_labels))
+    for i, run in enumerate(result.candidates):
+        ax.plot(x, monthly_unit_cost(run), color=f"C{i % 10}", label=run.candidate.name)
+    ax.set_title("Cost per 1,000 requests by month (mean over paths)")
+    ax.set_ylabel("USD per 1,000 requests")
+    _month_axis(ax, result.month_labels)
+    ax.legend(loc="best")
 
 
 def _draw_breakdown(ax: Axes, result: Result) -> None:
