@@ -298,7 +298,8 @@ def _cheapest(
         if model.provider != provider:
             continue
         usd = pricer.request_usd(model, day)
-        # Ties go to the first in sheet order, so reruns pick the same model.
+        # Any comparison with the NaN start is false, so the first price is
+        # taken; ties keep the first in sheet order, so reruns agree.
         if usd is not None and not usd >= best[0]:
             best = (usd, model.id)
     return best
