@@ -26,6 +26,14 @@ from sim.errors import InputError, ProblemLog, suggest
 from sim.profiles import DAILY_PROFILES, WEEKLY_PROFILES, normalise
 from sim.scenario_schema import DATE_PATTERN, scenario_json_schema
 from sim.schema_errors import report_schema_errors
+from sim.switching.keys import (
+    LockIn,
+    Switching,
+    build_lock_in,
+    build_switching,
+    check_lock_in,
+    check_switching,
+)
 
 Z90 = 1.2815515655446004  # standard normal quantile at 0.90
 
@@ -182,6 +190,7 @@ class Candidate:
     provisioned: Provisioned | None = None
     price_model: str = "track"
     migration_usd: float = 0.0
+    lock_in: LockIn = LockIn()  # what ties the deployment to it (factor 12)
 
 
 @dataclass(frozen=True)
@@ -203,6 +212,7 @@ class Scenario:
     budget_usd: float | None = None
     description: str = ""
     hazard_decay: float = 0.0  # per year; 0 keeps historical price hazards
+    switching: Switching = Switching()  # team-wide switching terms (factor 12)
 
     def month_start(self, t: int) -> date:
         """First day of month ``t`` (0 = the start month)."""
@@ -263,6 +273,8 @@ def _check_cross_fields(log: ProblemLog, doc: dict[str, Any], cat: Catalog) -> N
     start = None
     if isinstance(scenario, dict) and "start" in scenario:
         start = _check_start(log, scenario["start"])
+    if isinstance(scenario, dict):
+        check_switching(log, "scenario.switching", scenario.get("switching"))
     workloads = _entries(doc, "workload")
     candidates = _entries(doc, "candidate")
     _check_unique(log, "workload", workloads)
@@ -272,6 +284,7 @@ def _check_cross_fields(log: ProblemLog, doc: dict[str, Any], cat: Catalog) -> N
     for i, cand in candidates:
         _check_candidate(log, f"candidate[{i}]", cand, cat, start)
         _check_price_model(log, f"candidate[{i}]", cand)
+        check_lock_in(log, f"candidate[{i}].lock_in", cand.get("lock_in"))
     _check_fallbacks(log, candidates)
     _check_capacity_workloads(log, candidates, [w.get("name") for _, w in workloads])
 
@@ -575,6 +588,7 @@ def _build(doc: dict[str, Any], path: str, digest: str, cat: Catalog) -> Scenari
         budget_usd=sc.get("budget_usd"),
         description=sc.get("description", ""),
         hazard_decay=float(sc.get("forecast", {}).get("hazard_decay", 0.0)),
+        switching=build_switching(sc.get("switching")),
     )
 
 
@@ -666,6 +680,7 @@ def _build_candidate(cand: Mapping[str, Any], cat: Catalog) -> Candidate:
         else None,
         price_model=cand.get("price_model", "track"),
         migration_usd=float(cand.get("migration_usd", 0.0)),
+        lock_in=build_lock_in(cand.get("lock_in")),
     )
 
 

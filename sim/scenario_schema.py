@@ -8,9 +8,11 @@ cross-field checks, so the two cannot drift apart.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from sim.profiles import DAILY_PROFILES, WEEKLY_PROFILES
+from sim.switching.keys import KEY_CHOICES, KEY_HELP, KEY_LIMITS, LockIn, Switching
 
 NAME_PATTERN = "^[A-Za-z0-9_-]+$"
 DATE_PATTERN = r"^\d{4}-\d{2}(-\d{2})?$"
@@ -97,6 +99,9 @@ def _scenario_table() -> JsonDict:
                 "lowest class among the candidates' models.",
             },
             "forecast": _forecast(),
+            "switching": _keys_table(
+                Switching, "Team-wide switching terms (factor 12, lock-in)."
+            ),
         },
         required=["name", "start", "months"],
     )
@@ -114,6 +119,26 @@ def _forecast() -> JsonDict:
             ),
         }
     ) | {"description": "Options of the price forecast (factor 11)."}
+
+
+def _keys_table(cls: type[Switching] | type[LockIn], desc: str) -> JsonDict:
+    """Factor 12 keys: types, ranges and defaults from the dataclass ``cls``."""
+    props = {f.name: _key(f.name, f.default) for f in fields(cls)}
+    return _table(props) | {"description": desc}
+
+
+def _key(name: str, default: Any) -> JsonDict:
+    out: JsonDict = {"description": KEY_HELP[name], "default": default}
+    if isinstance(default, bool):
+        out["type"] = "boolean"
+    elif isinstance(default, tuple):
+        out["type"] = "array"
+        out["items"] = {"enum": list(KEY_CHOICES[name])}
+        out["default"] = list(default)
+    else:
+        out["type"] = "integer" if isinstance(default, int) else "number"
+        out["minimum"] = 0
+    return out | KEY_LIMITS.get(name, {})
 
 
 def _token_dist(desc: str) -> JsonDict:
@@ -381,6 +406,11 @@ def _candidate() -> JsonDict:
             "cascade": _cascade(),
             "rate_limit": _rate_limit(),
             "provisioned": _provisioned(),
+            "lock_in": _keys_table(
+                LockIn,
+                "What ties the deployment to this candidate, and the "
+                "mitigations declared for it (factor 12, lock-in).",
+            ),
         },
         required=["name", "provider", "model"],
     )
