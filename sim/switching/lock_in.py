@@ -16,6 +16,13 @@ differ between the runs, so a candidate's lock-in never moves because
 another candidate is sticky, and with identical ledgers it is exactly 0.
 All runs share the paths, so the per-path differences give the score's
 p10 and p90.
+
+Limitations: the threshold rule is not the optimal switching policy, so
+on some markets a higher switching cost can stop bad switches and raise
+the policy's value; flooring option values at 0 and the hysteresis term
+keep the lock-in cost rising with the switching cost on the markets the
+tests simulate (two lognormal prices, methods B2's jump market), not on
+every market. The gateway's fee is taken on the never-switch spend.
 """
 
 from __future__ import annotations
