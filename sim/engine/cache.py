@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -54,18 +55,45 @@ class Popularity:
         return np.asarray(np.sum(values * self.counts, axis=-1))
 
 
+@lru_cache(maxsize=256)
 def popularity(keys: int, kind: str = "uniform", exponent: float = 1.0) -> Popularity:
     """Shares of requests over ``keys`` keys, summing to 1."""
     if kind == "uniform":
         return Popularity(np.array([1.0 / keys]), np.array([float(keys)]))
-    edges = _rank_edges(keys)
+    edges = _rank_edges(keys).astype(np.float64)
     lo, hi = edges[:-1], edges[1:]
-    counts = (hi - lo).astype(np.float64)
-    # Each bin's share is the mean of k^-s over its ranks.
-    ranks = [np.arange(a, b, dtype=np.float64) for a, b in zip(lo, hi, strict=True)]
-    weights = np.array([np.mean(r**-exponent) for r in ranks])
+    counts = hi - lo
+    weights = _mean_power(lo, hi, exponent)
     norm = float(np.sum(weights * counts))
     return Popularity(weights / norm, counts)
+
+
+def _mean_power(lo: FloatArray, hi: FloatArray, s: float) -> FloatArray:
+    """Mean of ``k^-s`` over the ranks ``lo <= k < hi`` of each bin.
+
+    Single ranks are exact; wider bins (ranks past 1,000) use the integral
+    over ``[lo - 1/2, hi - 1/2]`` (midpoint rule), accurate to well under
+    0.1% there.
+    """
+    a, b = lo - 0.5, hi - 0.5
+    if s == 1.0:
+        integral = np.log(b / a)
+    else:
+        integral = (b ** (1 - s) - a ** (1 - s)) / (1 - s)
+    return np.where(hi - lo == 1, lo**-s, integral / (hi - lo))
+
+
+@lru_cache(maxsize=256)
+def hit_curve(
+    keys: int,
+    kind: str,
+    exponent: float,
+    ttl_seconds: float,
+    capacity: int | None = None,
+    weighting: str = "requests",
+) -> HitCurve:
+    """A tabulated :class:`HitCurve`, shared by every caller in a process."""
+    return HitCurve(popularity(keys, kind, exponent), ttl_seconds, capacity, weighting)
 
 
 def _rank_edges(keys: int) -> npt.NDArray[np.int64]:

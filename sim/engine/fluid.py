@@ -35,7 +35,7 @@ import numpy as np
 
 from sim.catalog import Model, ProviderTerms
 from sim.engine import cache as cache_model
-from sim.engine.cache import FloatArray, HitCurve
+from sim.engine.cache import FloatArray
 from sim.engine.capacity import fluid_capacity
 from sim.engine.ledger import KINDS, UsageLedger, category
 from sim.engine.serving import apply_capacity, capacity_applies, eligible, limits_for
@@ -258,8 +258,13 @@ def response_hits(workload: Workload, first_turn_rate: FloatArray) -> FloatArray
     if rc.hit_ratio is not None:
         return np.full_like(first_turn_rate, rc.hit_ratio)
     assert rc.ttl_seconds is not None and rc.distinct_queries is not None
-    pop = cache_model.popularity(rc.distinct_queries, "zipf", rc.zipf_exponent)
-    curve = HitCurve(pop, rc.ttl_seconds, rc.capacity_entries)
+    curve = cache_model.hit_curve(
+        rc.distinct_queries,
+        "zipf",
+        rc.zipf_exponent,
+        rc.ttl_seconds,
+        rc.capacity_entries,
+    )
     return curve(first_turn_rate)
 
 
@@ -348,10 +353,13 @@ def _alive_prefixes(
     Poisson use at ``rate w_k`` that is a share ``1 - exp(-rate w_k TTL)``
     of the time.
     """
-    pop = cache_model.popularity(
-        workload.prefixes, workload.prefix_popularity, workload.zipf_exponent
+    curve = cache_model.hit_curve(
+        workload.prefixes,
+        workload.prefix_popularity,
+        workload.zipf_exponent,
+        rules.ttl_seconds,
+        weighting="keys",
     )
-    curve = HitCurve(pop, rules.ttl_seconds, weighting="keys")
     return curve(rate)
 
 
@@ -367,10 +375,13 @@ def _shared_hit(workload: Workload, rules: CacheRules, rate: FloatArray) -> Floa
         return np.zeros_like(rate)
     if rules.override_hit is not None:
         return np.full_like(rate, rules.override_hit)
-    pop = cache_model.popularity(
-        workload.prefixes, workload.prefix_popularity, workload.zipf_exponent
+    curve = cache_model.hit_curve(
+        workload.prefixes,
+        workload.prefix_popularity,
+        workload.zipf_exponent,
+        rules.ttl_seconds,
     )
-    return HitCurve(pop, rules.ttl_seconds)(rate)
+    return curve(rate)
 
 
 def _slot_mix(
