@@ -46,6 +46,7 @@ class Terms:
     region: str = "global"
     discount: float = 0.0
     override: PriceOverride | None = None
+    cache_ttl: str | None = None  # a TTL bought from the provider; None: default
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,8 @@ def _unit_prices(
     windows: list[tuple[float, PriceRegime]],
 ) -> dict[str, float]:
     regime = _apply_override(regime, terms.override)
-    base = _blend_windows(_base_prices(regime, terms.terms), regime, windows, terms)
+    prices = _base_prices(regime, terms.terms, terms.cache_ttl)
+    base = _blend_windows(prices, regime, windows, terms)
     uplift = _region_multiplier(terms) * (1.0 - terms.discount)
     out: dict[str, float] = {}
     for tier in TIERS:
@@ -150,7 +152,7 @@ def _unit_prices(
 
 
 def _base_prices(
-    regime: PriceRegime, terms: ProviderTerms
+    regime: PriceRegime, terms: ProviderTerms, ttl: str | None = None
 ) -> dict[tuple[str, bool], float]:
     """Standard-tier prices by (kind, long_context)."""
     inp, out = regime.input_usd_per_mtok, regime.output_usd_per_mtok
@@ -159,9 +161,7 @@ def _base_prices(
     if cached is None:
         read = cache.read_multiplier if cache else None
         cached = inp * read if read is not None else inp
-    write = regime.cache_write_usd_per_mtok
-    if write is None:
-        write = inp * _write_multiplier(terms)
+    write = _write_price(regime, terms, ttl)
     lc = regime.long_context
     lc_in = lc.input_usd_per_mtok if lc else inp
     lc_out = lc.output_usd_per_mtok if lc else out
@@ -178,11 +178,23 @@ def _base_prices(
     }
 
 
-def _write_multiplier(terms: ProviderTerms) -> float:
+def _write_price(regime: PriceRegime, terms: ProviderTerms, ttl: str | None) -> float:
+    """Cache-write price for the TTL bought (the provider's default if None).
+
+    A regime's listed write price is the default TTL's; a longer TTL is
+    billed at its own multiple of input (Anthropic: 2x for one hour).
+    """
+    inp = regime.input_usd_per_mtok
     cache = terms.cache
-    if cache is None or cache.default_ttl is None:
-        return 1.0
-    return cache.write_multipliers.get(cache.default_ttl, 1.0)
+    default = cache.default_ttl if cache is not None else None
+    if ttl is not None and ttl != default and cache is not None:
+        if ttl in cache.write_multipliers:
+            return inp * cache.write_multipliers[ttl]
+    if regime.cache_write_usd_per_mtok is not None:
+        return regime.cache_write_usd_per_mtok
+    if cache is None or default is None:
+        return inp
+    return inp * cache.write_multipliers.get(default, 1.0)
 
 
 def _blend_windows(

@@ -296,13 +296,26 @@ def _price_table(
 ) -> PriceTable:
     """Prices of every ledger category, the router's second model included."""
     frozen = scenario.prices == "frozen"
-    terms = Terms(cand.model, provider_terms, cand.region, cand.discount, cand.price)
+    terms = Terms(
+        cand.model,
+        provider_terms,
+        cand.region,
+        cand.discount,
+        cand.price,
+        cand.cache_ttl,
+    )
     table = build_price_table(terms, starts, workload.daily_profile, frozen)
     prices = dict(table.prices)
     if cand.route is not None:
         # The second model keeps the contract's region and discount;
         # negotiated prices belong to the main model only.
-        alt = Terms(cand.route.model, provider_terms, cand.region, cand.discount)
+        alt = Terms(
+            cand.route.model,
+            provider_terms,
+            cand.region,
+            cand.discount,
+            cache_ttl=cand.cache_ttl,
+        )
         alt_table = build_price_table(alt, starts, workload.daily_profile, frozen)
         prices.update({f"alt:{k}": v for k, v in alt_table.prices.items()})
     prices.update(_capacity_prices(cand, scenario, workload, catalog, starts))

@@ -225,3 +225,27 @@ def test_costs_are_linear_in_volume() -> None:
     terms = Terms(model(), ProviderTerms())
     one = cost_of(workload(), terms, requests=1e5)
     assert cost_of(workload(), terms, requests=3e5) == pytest.approx(3 * one)
+
+
+def test_a_longer_cache_ttl_bills_writes_at_its_own_multiple() -> None:
+    # Anthropic-style: 5-minute writes listed at 2.5 (1.25 x 2), one-hour
+    # writes 2 x input = 4. Every request misses (hit ratio 0) and writes
+    # its 1,024-token prefix.
+    terms = ProviderTerms(
+        cache=CacheTerms(
+            mode="explicit",
+            source="t",
+            min_prefix_tokens=1024,
+            default_ttl="5m",
+            ttl_seconds={"5m": 300.0, "1h": 3600.0},
+            write_multipliers={"5m": 1.25, "1h": 2.0},
+        )
+    )
+    listed = model(regime(cached_input_usd_per_mtok=0.2, cache_write_usd_per_mtok=2.5))
+    wl = workload(cacheable_prefix_tokens=1024, cache_hit_ratio=0.0001)
+    plain = (2400 - 1024) * 2 + 400 * 12
+    for ttl, write in ((None, 2.5), ("5m", 2.5), ("1h", 4.0)):
+        got = cost_of(wl, Terms(listed, terms, cache_ttl=ttl))
+        read = 0.0001 * 1024 * 0.2
+        expected = plain + 0.9999 * 1024 * write + read
+        assert got == pytest.approx(expected, rel=1e-6), ttl

@@ -81,6 +81,7 @@ from sim.scenario import Candidate, Workload
 IntArray = npt.NDArray[np.int64]
 
 REQUESTS_PER_RATE = 4000
+GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0  # step of the evenly spread sequences
 GRID_POINTS = 8
 BATCHES = 20
 
@@ -121,8 +122,11 @@ def simulate_trace(
 
     turns = max(workload.session_turns, 1.0)
     duration = requests / rate
-    span = 5.0 * (turns - 1.0) * workload.think_seconds
-    warmup = min(warmup_cap_seconds, 3.0 * duration) + span
+    # Sessions that started earlier still send turns into the window: the
+    # warm-up covers all but 1 in 10,000 session lengths, within a budget
+    # of ten times the measured requests.
+    longest = _geometric_quantile(1.0 - 1e-4, turns) * workload.think_seconds
+    warmup = min(min(warmup_cap_seconds, 3.0 * duration) + longest, 10.0 * duration)
     env = simpy.Environment(initial_time=-warmup)
     log: list[tuple[float, int, int]] = []
     env.process(_session_source(env, rate / turns, duration, turns, workload, rng, log))
@@ -139,14 +143,21 @@ def _session_source(
     rng: np.random.Generator,
     log: list[tuple[float, int, int]],
 ) -> Generator[Any, Any, None]:
-    """Start sessions as a Poisson process until ``end``."""
+    """Start sessions as a Poisson process until ``end``.
+
+    Session lengths are geometric, drawn by inverse CDF at evenly spread
+    points (see :func:`spread`): long sessions, rare but decisive for
+    long-context shares, then appear in every slice at their true rate.
+    """
     session = 0
     think = workload.think_seconds
+    start = rng.random()
     while True:
         yield env.timeout(rng.exponential(1.0 / session_rate))
         if env.now >= end:
             return
-        turns = int(rng.geometric(1.0 / mean_turns)) if mean_turns > 1 else 1
+        point = (start + GOLDEN * session) % 1.0
+        turns = _geometric_quantile(point, mean_turns)
         env.process(_session(env, session, turns, think, rng, log))
         session += 1
 
@@ -225,6 +236,13 @@ def _lognormal(
     return np.asarray(draws * (mean / draws.mean()))
 
 
+def _geometric_quantile(point: float, mean: float) -> int:
+    """Turns at quantile ``point`` of a geometric law with this mean (>= 1)."""
+    if mean <= 1.0:
+        return 1
+    return 1 + int(math.log1p(-point) / math.log1p(-1.0 / mean))
+
+
 def spread(n: int, rng: np.random.Generator) -> FloatArray:
     """``n`` numbers in [0, 1) spread evenly from a random start.
 
@@ -232,8 +250,7 @@ def spread(n: int, rng: np.random.Generator) -> FloatArray:
     share is met exactly over any stretch of consecutive requests, so the
     split adds no sampling noise, while the random start keeps it unbiased.
     """
-    golden = (math.sqrt(5.0) - 1.0) / 2.0
-    return np.asarray((rng.random() + golden * np.arange(n)) % 1.0)
+    return np.asarray((rng.random() + GOLDEN * np.arange(n)) % 1.0)
 
 
 @dataclass(frozen=True)
@@ -511,7 +528,18 @@ def _batch_se(trace: Trace, hits: IntArray, calls: IntArray) -> float:
 def cached_trace(workload: Workload, rate: float, seed: int) -> Trace:
     """One slice per workload, rate and seed, shared by every candidate."""
     rng = rng_for(seed, "des-trace", workload.name, f"{rate:.9g}")
-    return simulate_trace(workload, rate, rng)
+    return simulate_trace(workload, rate, rng, slice_requests(workload))
+
+
+def slice_requests(workload: Workload) -> int:
+    """Requests measured per slice: more for long sessions.
+
+    A slice of long sessions holds few of them, and the history sums that
+    decide long-context shares are heavy-tailed, so the sample grows with
+    the square root of the mean turns (4,000 at one turn, 17,900 at 20).
+    """
+    scale = math.sqrt(max(workload.session_turns, 1.0))
+    return int(min(REQUESTS_PER_RATE * scale, 5 * REQUESTS_PER_RATE))
 
 
 def rate_grid(rates: FloatArray, points: int = GRID_POINTS) -> FloatArray:

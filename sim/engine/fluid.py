@@ -173,6 +173,29 @@ def _long_context_shares(
     return req, tok
 
 
+def _split_long_context(
+    mix: TurnMix, req_lc: FloatArray, tok_lc: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Shares of new and of history tokens that sit in long-context requests.
+
+    A prompt is its history ``c`` plus new tokens ``u``. Crossing the
+    threshold selects large values of whichever part varies more: the
+    excess of long requests' tokens over their share of requests is split
+    in proportion to each part's variance (exact for Gaussian parts, the
+    regression of a part on the sum).
+    """
+    prompt = mix.prompt
+    excess = tok_lc * prompt - req_lc * prompt
+    var_all = mix.prompt_variance()
+    var_new = (mix.new_tokens * math.sqrt(math.expm1(mix.new_sigma**2))) ** 2
+    part_new = np.divide(var_new, var_all, out=np.ones_like(var_all), where=var_all > 0)
+    new = max(mix.new_tokens, 1e-9)
+    tok_new = (req_lc * new + part_new * excess) / new
+    history = np.maximum(mix.cacheable, 1e-9)
+    tok_hist = (req_lc * mix.cacheable + (1 - part_new) * excess) / history
+    return np.clip(tok_new, 0.0, 1.0), np.clip(tok_hist, 0.0, 1.0)
+
+
 def turn_tokens(
     mix: TurnMix,
     rules: CacheRules,
@@ -201,18 +224,18 @@ def turn_tokens(
 
     prompt = mix.prompt
     req_lc, tok_lc = _long_context_shares(mix, lc_threshold)
-    cached_part = read + write
-    plain = np.maximum((1 - tok_lc) * prompt - (1 - req_lc) * cached_part, 0.0)
-    lc_plain = np.maximum(tok_lc * prompt - req_lc * cached_part, 0.0)
+    tok_new, tok_hist = _split_long_context(mix, req_lc, tok_lc)
+    new = mix.new_tokens
+    old_plain = np.maximum(mix.cacheable - read - write, 0.0)
     out = np.full_like(prompt, mix.output_tokens)
     columns = [
-        plain,
-        (1 - req_lc) * read,
-        (1 - req_lc) * write,
+        (1 - tok_new) * new + (1 - tok_hist) * old_plain,
+        (1 - tok_hist) * read,
+        (1 - tok_hist) * write,
         (1 - req_lc) * out,
-        lc_plain,
-        req_lc * read,
-        req_lc * write,
+        tok_new * new + tok_hist * old_plain,
+        tok_hist * read,
+        tok_hist * write,
         req_lc * out,
     ]
     return np.stack(columns, axis=1), hit
