@@ -112,7 +112,8 @@ def main() -> None:
     print(f"closed form 1 - exp(-rate x TTL): {1 - math.exp(-rate * TTL_SECONDS):.4f}")
     print(f"naive simpy (every request): hit {naive_hit:.4f} in {naive_s:.2f} s")
     print(
-        f"engine des (sampled slices): hit {des_hit:.4f} +- {se:.4f} in {engine_s:.2f} s"
+        f"engine des (sampled slices): hit {des_hit:.4f} +- {se:.4f} "
+        f"in {engine_s:.2f} s"
     )
     print(f"engine fluid:                hit {fluid_hit:.4f}")
     print(f"speed ratio naive / engine: {naive_s / engine_s:.1f}x")

@@ -187,9 +187,9 @@ def _write_price(regime: PriceRegime, terms: ProviderTerms, ttl: str | None) -> 
     inp = regime.input_usd_per_mtok
     cache = terms.cache
     default = cache.default_ttl if cache is not None else None
-    bought = ttl is not None and ttl != default and cache is not None
-    if bought and cache is not None and ttl in cache.write_multipliers:
-        return inp * cache.write_multipliers[ttl]
+    multiples = cache.write_multipliers if cache is not None else {}
+    if ttl is not None and ttl != default and ttl in multiples:
+        return inp * multiples[ttl]
     if regime.cache_write_usd_per_mtok is not None:
         return regime.cache_write_usd_per_mtok
     if cache is None or default is None:

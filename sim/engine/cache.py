@@ -76,10 +76,9 @@ def _mean_power(lo: FloatArray, hi: FloatArray, s: float) -> FloatArray:
     0.1% there.
     """
     a, b = lo - 0.5, hi - 0.5
-    if s == 1.0:
-        integral = np.log(b / a)
-    else:
-        integral = (b ** (1 - s) - a ** (1 - s)) / (1 - s)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        powered = (b ** (1 - s) - a ** (1 - s)) / (1 - s) if s != 1.0 else 0.0
+    integral = np.log(b / a) if s == 1.0 else powered
     return np.where(hi - lo == 1, lo**-s, integral / (hi - lo))
 
 
