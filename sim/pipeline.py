@@ -34,6 +34,7 @@ from sim.forecast.trajectory import (
 from sim.scenario import Candidate, Scenario, Workload
 from sim.scoring import CostScore, calc_cost_score
 from sim.stats import FloatArray, YearBudget, annual_budgets, npv
+from sim.switching import LockInResult, build_ledgers, simulate_switching
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class CandidateRun:
     cost_score: CostScore
     notes: tuple[str, ...]
     pricing: PricingTrajectory | None = None
+    lock_in: LockInResult | None = None
 
     @property
     def requests(self) -> FloatArray:
@@ -119,6 +121,7 @@ def run(scenario: Scenario, catalog: Catalog, engine: str = "auto") -> Result:
         )
         for c in scenario.candidates
     )
+    runs = _with_lock_in(runs, scenario, catalog)
     log.info(
         "simulated %d candidates x %d workloads x %d paths x %d months in %.2f s",
         len(runs),
@@ -130,6 +133,24 @@ def run(scenario: Scenario, catalog: Catalog, engine: str = "auto") -> Result:
     labels = [f"{d:%Y-%m}" for d in starts[:-1]]
     notes = _assumptions(scenario, forecast)
     return Result(scenario, catalog, labels, runs, anchor, notes, engine, forecast)
+
+
+def _with_lock_in(
+    runs: tuple[CandidateRun, ...], scenario: Scenario, catalog: Catalog
+) -> tuple[CandidateRun, ...]:
+    """Factor 12 on the candidates' cost paths, which share demand and prices.
+
+    Switching cost lines are sized on each candidate's start-month spend.
+    """
+    spend = {r.candidate.name: float(r.cost_usd[:, 0].mean()) for r in runs}
+    ledgers = build_ledgers(scenario, catalog, spend)
+    results = simulate_switching(
+        {r.candidate.name: r.cost_usd for r in runs},
+        ledgers,
+        scenario.discount_rate,
+        scenario.switching.hysteresis,
+    )
+    return tuple(replace(r, lock_in=results[r.candidate.name]) for r in runs)
 
 
 def _assumptions(scenario: Scenario, forecast: PriceForecast) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import assert_never
 
 from sim.pipeline import Result
-from sim.report.markdown import (
+from sim.report.blocks import (
     Block,
     Bullets,
     Formula,
@@ -23,8 +23,8 @@ from sim.report.markdown import (
     Image,
     Paragraph,
     Table,
-    build_report,
 )
+from sim.report.markdown import build_report
 
 CSS = """
 body { font-family: system-ui, sans-serif; line-height: 1.45; color: #222;

@@ -20,6 +20,7 @@ from sim.engine.ledger import UsageLedger
 from sim.forecast.trajectory import PricingTrajectory
 from sim.pipeline import CandidateRun, Result, WorkloadRun
 from sim.stats import Band, FloatArray
+from sim.switching import LockInResult
 
 SCHEMA_VERSION = 1
 
@@ -166,6 +167,11 @@ def _candidate(run: CandidateRun) -> dict[str, Any]:
                 if run.pricing is not None
                 else {}
             ),
+            **(
+                {"lock_in": _rounded(run.lock_in.as_dict())}
+                if run.lock_in is not None
+                else {}
+            ),
         },
         "engines": {w.workload: w.engine for w in run.workloads},
         "notes": list(run.notes),
@@ -261,7 +267,39 @@ def render_scores_csv(result: Result) -> str:
         )
         if run.pricing is not None:
             writer.writerow(_trajectory_row(run.candidate.name, run.pricing))
+        if run.lock_in is not None:
+            writer.writerow(_lock_in_row(run.candidate.name, run.lock_in))
     return buf.getvalue()
+
+
+def _lock_in_row(name: str, factor: LockInResult) -> list[str]:
+    if factor.basis == "simulation":
+        metric, value = "lock_in_share", factor.lock_in_share
+        unit = "share of never-switch NPV (savings forgone)"
+    else:
+        metric, value = "switching_cost_months", factor.ledger.switching_cost_months
+        unit = "months of start-month spend"
+    return [
+        name,
+        "lock_in",
+        f"{factor.score:.4f}",
+        f"{factor.score_p10:.4f}",
+        f"{factor.score_p90:.4f}",
+        metric,
+        f"{value:.6f}",
+        unit,
+    ]
+
+
+def _rounded(value: Any) -> Any:
+    """Floats at fixed precision all through a nested mapping."""
+    if isinstance(value, float):
+        return _round(value)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
 
 
 def _trajectory_row(name: str, factor: PricingTrajectory) -> list[str]:

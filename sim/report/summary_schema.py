@@ -94,6 +94,32 @@ def _budget_year() -> JsonDict:
     )
 
 
+def _lock_in_factor() -> JsonDict:
+    score = {"type": "number", "minimum": 1, "maximum": 5}
+    props: JsonDict = {
+        "score": score,
+        "score_p10": score,
+        "score_p90": score,
+        "basis": {"enum": ["simulation", "switching months"]},
+        "lock_in_usd": {**_NUM, "description": "savings forgone, NPV USD"},
+        "lock_in_share": {**_NUM, "description": "of the never-switch NPV"},
+        "switching_cost_usd": _NUM,
+        "switching_cost_months": {**_NUM, "description": "months of spend"},
+        "p_switch": {"type": "number", "minimum": 0, "maximum": 1},
+        "expected_switches": _NUM,
+        "ledger": {"type": "array"},
+        "blockers": {"type": "array"},
+        "warnings": {"type": "array"},
+        "gateway": {"type": "object"},
+    }
+    return {
+        "type": "object",
+        "required": sorted(props),
+        "properties": props,
+        "additionalProperties": True,
+    }
+
+
 def _candidate() -> JsonDict:
     return _obj(
         {
@@ -115,6 +141,7 @@ def _candidate() -> JsonDict:
                 "properties": {
                     "cost": _cost_factor(),
                     "pricing_trajectory": _trajectory_factor(),
+                    "lock_in": _lock_in_factor(),
                 },
                 "additionalProperties": True,
             },
