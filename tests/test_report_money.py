@@ -31,3 +31,36 @@ def test_money_line_labels() -> None:
     assert kind_label("unit_hours") == "provisioned capacity"
     assert kind_label("spill_over") == "spill-over to on-demand"
     assert kind_label("token_hours") == "cache storage"
+
+
+def test_lock_in_section_and_figures(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sim.catalog import load_catalog
+    from sim.pipeline import run
+    from sim.report.lock_in import LEDGER_PNG, OPTION_PNG
+    from sim.report.markdown import render_markdown
+    from sim.report.plots import render_plots
+    from sim.scenario import load_scenario
+    from tests.conftest import FLAT_SCENARIO
+
+    text = FLAT_SCENARIO + (
+        '\n[[candidate]]\nname = "sonnet"\nprovider = "anthropic"\n'
+        'model = "claude-sonnet-5"\n'
+    )
+    path = tmp_path / "s.toml"
+    path.write_text(text)
+    catalog = load_catalog()
+    result = run(load_scenario(path, catalog), catalog, "fluid")
+    plots = render_plots(result, tmp_path / "plots")
+    assert {LEDGER_PNG, OPTION_PNG} <= {p.name for p in plots}
+    markdown = render_markdown(result, plots)
+    section = markdown[markdown.index("## Lock-in risk") :]
+    for run_ in result.candidates:
+        li = run_.lock_in
+        assert li is not None
+        row = next(
+            x
+            for x in section.splitlines()
+            if x.startswith(f"| {run_.candidate.name} |")
+        )
+        assert f"{li.lock_in_share:.1%}" in row
+        assert f"{li.score:.2f}" in row

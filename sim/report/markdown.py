@@ -34,6 +34,7 @@ from sim.report.blocks import (
 )
 from sim.report.blocks import table as _table
 from sim.report.blocks import take as _take
+from sim.report.lock_in import lock_in_section
 from sim.report.plots import (
     BREAKDOWN_PNG,
     CUMULATIVE_PNG,
@@ -487,6 +488,7 @@ SECTIONS: tuple[Section, ...] = (
     _money,
     _cost_score,
     _pricing_trajectory,
+    lock_in_section,
     _assumptions,
     _notes,
     _more_figures,

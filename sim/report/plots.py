@@ -98,6 +98,9 @@ def render_plots(result: Result, folder: Path) -> list[Path]:
     written.append(
         _save(partial(_draw_hit_ratio, result=result), folder / HIT_RATIO_PNG)
     )
+    from sim.report.lock_in import render_lock_in_plots
+
+    written += render_lock_in_plots(result, folder, _save)
     written.append(
         _save(partial(_draw_unit_cost, result=result), folder / UNIT_COST_PNG)
     )
