@@ -120,13 +120,17 @@ def _gateway_table(runs: list[CandidateRun]) -> Block:
         rows.append(
             (
                 run.candidate.name,
-                f"{format_usd(g.switching_without_usd)} / {format_usd(g.switching_with_usd)}",
-                f"{format_usd(g.lock_in_without_usd)} / {format_usd(g.lock_in_with_usd)}",
+                _pair(g.switching_without_usd, g.switching_with_usd),
+                _pair(g.lock_in_without_usd, g.lock_in_with_usd),
                 format_usd(g.fee_npv_usd),
                 format_usd(g.lock_in_saved_usd - g.fee_npv_usd),
             )
         )
     return table(header, rows)
+
+
+def _pair(without: float, with_: float) -> str:
+    return f"{format_usd(without)} / {format_usd(with_)}"
 
 
 def render_lock_in_plots(
