@@ -26,6 +26,14 @@ from sim.errors import InputError, ProblemLog, suggest
 from sim.profiles import DAILY_PROFILES, WEEKLY_PROFILES, normalise
 from sim.scenario_schema import DATE_PATTERN, scenario_json_schema
 from sim.schema_errors import report_schema_errors
+from sim.selection.keys import (
+    Selection,
+    TeamScores,
+    build_scores,
+    build_selection,
+    check_scores,
+    check_selection,
+)
 from sim.switching.keys import (
     LockIn,
     Switching,
@@ -191,6 +199,7 @@ class Candidate:
     price_model: str = "track"
     migration_usd: float = 0.0
     lock_in: LockIn = LockIn()  # what ties the deployment to it (factor 12)
+    scores: TeamScores = TeamScores()  # the team's 1-5 factor scores
 
 
 @dataclass(frozen=True)
@@ -213,6 +222,7 @@ class Scenario:
     description: str = ""
     hazard_decay: float = 0.0  # per year; 0 keeps historical price hazards
     switching: Switching = Switching()  # team-wide switching terms (factor 12)
+    selection: Selection | None = None  # gates, weights, robustness settings
 
     def month_start(self, t: int) -> date:
         """First day of month ``t`` (0 = the start month)."""
@@ -275,6 +285,8 @@ def _check_cross_fields(log: ProblemLog, doc: dict[str, Any], cat: Catalog) -> N
         start = _check_start(log, scenario["start"])
     if isinstance(scenario, dict):
         check_switching(log, "scenario.switching", scenario.get("switching"))
+        check_selection(log, "scenario.selection", scenario.get("selection"))
+    selected = isinstance(scenario, dict) and "selection" in scenario
     workloads = _entries(doc, "workload")
     candidates = _entries(doc, "candidate")
     _check_unique(log, "workload", workloads)
@@ -285,6 +297,7 @@ def _check_cross_fields(log: ProblemLog, doc: dict[str, Any], cat: Catalog) -> N
         _check_candidate(log, f"candidate[{i}]", cand, cat, start)
         _check_price_model(log, f"candidate[{i}]", cand)
         check_lock_in(log, f"candidate[{i}].lock_in", cand.get("lock_in"))
+        check_scores(log, f"candidate[{i}].scores", cand.get("scores"), selected)
     _check_fallbacks(log, candidates)
     _check_capacity_workloads(log, candidates, [w.get("name") for _, w in workloads])
 
@@ -589,6 +602,7 @@ def _build(doc: dict[str, Any], path: str, digest: str, cat: Catalog) -> Scenari
         description=sc.get("description", ""),
         hazard_decay=float(sc.get("forecast", {}).get("hazard_decay", 0.0)),
         switching=build_switching(sc.get("switching")),
+        selection=build_selection(sc.get("selection")),
     )
 
 
@@ -681,6 +695,7 @@ def _build_candidate(cand: Mapping[str, Any], cat: Catalog) -> Candidate:
         price_model=cand.get("price_model", "track"),
         migration_usd=float(cand.get("migration_usd", 0.0)),
         lock_in=build_lock_in(cand.get("lock_in")),
+        scores=build_scores(cand.get("scores")),
     )
 
 

@@ -12,6 +12,7 @@ from dataclasses import fields
 from typing import Any
 
 from sim.profiles import DAILY_PROFILES, WEEKLY_PROFILES
+from sim.selection.keys import scores_schema, selection_schema
 from sim.switching.keys import KEY_CHOICES, KEY_HELP, KEY_LIMITS, LockIn, Switching
 
 NAME_PATTERN = "^[A-Za-z0-9_-]+$"
@@ -102,6 +103,7 @@ def _scenario_table() -> JsonDict:
             "switching": _keys_table(
                 Switching, "Team-wide switching terms (factor 12, lock-in)."
             ),
+            "selection": selection_schema(),
         },
         required=["name", "start", "months"],
     )
@@ -411,6 +413,7 @@ def _candidate() -> JsonDict:
                 "What ties the deployment to this candidate, and the "
                 "mitigations declared for it (factor 12, lock-in).",
             ),
+            "scores": scores_schema(),
         },
         required=["name", "provider", "model"],
     )

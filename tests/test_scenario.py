@@ -49,7 +49,7 @@ MALFORMED = [
         edit("seed = 42", "sead = 42"),
         "scenario.sead: unknown key; expected one of budget_usd, "
         "capability_class, description, discount_rate, forecast, months, name, "
-        "paths, prices, seed, start, switching; did you mean 'seed'?",
+        "paths, prices, seed, selection, start, switching; did you mean 'seed'?",
     ),
     (
         "wrong type",
