@@ -40,10 +40,12 @@ from sim.selection import (
     verdict_of,
     weighted_mean,
 )
+from sim.selection.composite import _draw_weights
 from sim.selection.computed import (
     cost_paths_score,
     lock_in_paths_score,
     trajectory_paths_score,
+    worst_delay_seconds,
 )
 from sim.switching import simulate_switching
 from tests.test_switching import SPEND, jump_market, synthetic_ledger
@@ -747,3 +749,24 @@ def test_lock_in_paths_match_factor_12_percentiles() -> None:
     alone = {n: synthetic_ledger(n, "same", 2 * SPEND, SPEND) for n in costs}
     fallback = simulate_switching(costs, alone, 0.10, 0.5)["a"]
     assert lock_in_paths_score(fallback).paths is None
+
+
+def test_worst_delay_over_workloads() -> None:
+    chat = {"delay_p95_seconds": np.array([[0.5, 2.0]]), "hit_ratio": np.ones((1, 2))}
+    batch = {"delay_p95_seconds": np.array([[1.0, 0.0]])}
+    np.testing.assert_array_equal(worst_delay_seconds([chat, batch]), [[1.0, 2.0]])
+    assert worst_delay_seconds([{"hit_ratio": np.ones((1, 2))}]) is None
+
+
+def test_weight_draws_have_the_documented_spread() -> None:
+    # Dirichlet(kappa w): relative sd sqrt((1 - w) / (w (kappa + 1))), so
+    # about 0.30 for w = 1/12 at kappa = 120, and zero weights stay zero.
+    w = np.array([1 / 12] * 12 + [0.0])
+    draws = _draw_weights(w, 20_000, 120.0, seed=3)
+    assert np.all(draws[:, -1] == 0.0)
+    np.testing.assert_allclose(draws.sum(axis=1), 1.0)
+    np.testing.assert_allclose(draws[:, :12].mean(axis=0), 1 / 12, rtol=0.02)
+    relative_sd = draws[:, :12].std(axis=0) * 12
+    expected = math.sqrt((11 / 12) / ((1 / 12) * 121))
+    np.testing.assert_allclose(relative_sd, expected, rtol=0.05)
+    assert expected == pytest.approx(0.3015, abs=1e-4)

@@ -14,6 +14,8 @@ by its full name, ``from sim.selection.computed import ...``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 
 from sim.forecast.trajectory import PricingTrajectory, annual_rates, trajectory_score
@@ -21,6 +23,8 @@ from sim.scoring import CostScore, cost_score_of
 from sim.selection.composite import Score, fixed_score, path_score
 from sim.stats import FloatArray
 from sim.switching import LockInResult, score_lock_in
+
+DELAY_KEY = "delay_p95_seconds"  # the engine's per-month capacity signal
 
 
 def cost_paths_score(cost: CostScore, tco_usd: FloatArray) -> Score:
@@ -56,3 +60,21 @@ def lock_in_paths_score(result: LockInResult) -> Score:
     forgone = result.npv_usd - result.reference_npv_usd
     per_path = score_lock_in(forgone / result.never_npv_usd)
     return path_score(result.score, per_path, "savings forgone, per path")
+
+
+def worst_delay_seconds(
+    stats: Sequence[Mapping[str, FloatArray]],
+) -> FloatArray | None:
+    """The largest 95th-percentile queueing delay over workloads, seconds.
+
+    Args:
+        stats: each workload's ``UsageLedger.stats``.
+
+    Returns:
+        (paths, months) elementwise maximum of ``delay_p95_seconds``; None
+        when no workload reports a delay (no rate limit with delay).
+    """
+    found = [s[DELAY_KEY] for s in stats if DELAY_KEY in s]
+    if not found:
+        return None
+    return np.asarray(np.maximum.reduce(found))
