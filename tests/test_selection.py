@@ -629,8 +629,8 @@ def test_a_candidate_without_the_attestation_is_excluded_whatever_its_scores() -
         .startswith("HIPAA BAA required, but acme's sheet says 'unknown'")
     )
     assert result.notes == (
-        "plain: task_quality has weight but no team score; drawn uniformly over 1-5",
-        "plain: latency has weight but no team score; drawn uniformly over 1-5",
+        "plain: no team score for task_quality, latency, which carry weight; "
+        "each is drawn uniformly over 1-5",
     )
 
 

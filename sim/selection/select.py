@@ -24,7 +24,13 @@ from dataclasses import dataclass
 
 from sim.catalog import Fact
 from sim.selection.composite import Robustness, Score, assess_robustness, range_score
-from sim.selection.factors import COMPUTED, FACTOR_NAMES, SCORE_MAX, SCORE_MIN
+from sim.selection.factors import (
+    COMPUTED,
+    FACTOR_NAMES,
+    SCORE_MAX,
+    SCORE_MIN,
+    TEAM_SCORED,
+)
 from sim.selection.gates import GateResult, check_gates
 from sim.selection.keys import Selection, TeamScores
 from sim.selection.signals import fine_tuning_prior, latency_score
@@ -137,23 +143,27 @@ def _gates(cand: CandidateInput, selection: Selection) -> GateResult:
 def _scores(
     cand: CandidateInput, selection: Selection, seed: int, notes: list[str]
 ) -> dict[str, Score]:
-    """All twelve scores of one candidate."""
+    """All twelve scores of one candidate; a note names the unscored ones."""
     out: dict[str, Score] = {}
     for factor in FACTOR_NAMES:
-        weighted = selection.weights.get(factor, 0.0) > 0
-        if factor in COMPUTED:
-            if factor in cand.computed:
-                out[factor] = cand.computed[factor]
-            elif weighted:
-                raise ValueError(f"{cand.name}: no computed score for {factor}")
-            continue
-        out[factor] = _team_score(cand, factor, selection, seed)
-        unscored = cand.team.get(factor) is None and factor != "fine_tuning"
-        if weighted and unscored:
-            notes.append(
-                f"{cand.name}: {factor} has weight but no team score; drawn "
-                "uniformly over 1-5"
-            )
+        if factor not in COMPUTED:
+            out[factor] = _team_score(cand, factor, selection, seed)
+        elif factor in cand.computed:
+            out[factor] = cand.computed[factor]
+        elif selection.weights.get(factor, 0.0) > 0:
+            raise ValueError(f"{cand.name}: no computed score for {factor}")
+    unscored = [
+        f
+        for f in TEAM_SCORED
+        if selection.weights.get(f, 0.0) > 0
+        and cand.team.get(f) is None
+        and f != "fine_tuning"  # the price sheet gives a range instead
+    ]
+    if unscored:
+        notes.append(
+            f"{cand.name}: no team score for {', '.join(unscored)}, which "
+            "carry weight; each is drawn uniformly over 1-5"
+        )
     return out
 
 
