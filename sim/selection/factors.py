@@ -23,7 +23,8 @@ and key, where each score comes from:
 12. ``lock_in``: computed, savings forgone to switching costs.
 
 Presets are starting points drawn from typical workloads, in points out of
-100 so that they read easily; they are normalised to sum to one when used.
+100 so that they read easily (``balanced``: one point each); they are
+normalised to sum to one when used.
 They are the judgement of tcosim's authors, not measurements: a team
 should check them against its own priorities (``weights`` overrides any
 entry of a preset).
