@@ -281,6 +281,8 @@ def test_markdown_links_every_figure_relative_to_the_report(
         "plots/cost_per_1k_requests.png",
         "plots/price_terra.png",
         "plots/price_terra-deal.png",
+        "plots/switching_cost_breakdown.png",
+        "plots/cumulative_with_switching.png",
     ]
     folder = rendered.plots[0].parent.parent
     assert all((folder / link).is_file() for link in links)
@@ -299,10 +301,12 @@ def test_plots_are_pngs_at_100_dpi(rendered: Rendered) -> None:
         "cost_breakdown.png",
         "cost_per_1k_requests.png",
         "cumulative_tco.png",
+        "cumulative_with_switching.png",
         "monthly_cost_terra-deal.png",
         "monthly_cost_terra.png",
         "price_terra-deal.png",
         "price_terra.png",
+        "switching_cost_breakdown.png",
     ]
     for path in rendered.plots:
         data = path.read_bytes()
