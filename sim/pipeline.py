@@ -33,6 +33,13 @@ from sim.forecast.trajectory import (
 )
 from sim.scenario import Candidate, Scenario, Workload
 from sim.scoring import CostScore, calc_cost_score
+from sim.selection import CandidateInput, SelectionResult, select_candidates
+from sim.selection.computed import (
+    cost_paths_score,
+    lock_in_paths_score,
+    trajectory_paths_score,
+    worst_delay_seconds,
+)
 from sim.stats import FloatArray, YearBudget, annual_budgets, npv
 from sim.switching import LockInResult, build_ledgers, simulate_switching
 
@@ -95,6 +102,7 @@ class Result:
     assumptions: tuple[str, ...]
     engine: str = "auto"
     price_forecast: PriceForecast | None = None
+    selection: SelectionResult | None = None
 
 
 def run(scenario: Scenario, catalog: Catalog, engine: str = "auto") -> Result:
@@ -132,7 +140,50 @@ def run(scenario: Scenario, catalog: Catalog, engine: str = "auto") -> Result:
     )
     labels = [f"{d:%Y-%m}" for d in starts[:-1]]
     notes = _assumptions(scenario, forecast)
-    return Result(scenario, catalog, labels, runs, anchor, notes, engine, forecast)
+    selection = _select(runs, scenario, catalog, forecast)
+    return Result(
+        scenario, catalog, labels, runs, anchor, notes, engine, forecast, selection
+    )
+
+
+def _select(
+    runs: tuple[CandidateRun, ...],
+    scenario: Scenario,
+    catalog: Catalog,
+    forecast: PriceForecast,
+) -> SelectionResult | None:
+    """Gates, composite and robustness when the scenario asks for them."""
+    if scenario.selection is None:
+        return None
+    inputs = [_selection_input(r, scenario, catalog, forecast) for r in runs]
+    return select_candidates(scenario.selection, inputs, scenario.seed)
+
+
+def _selection_input(
+    run: CandidateRun, scenario: Scenario, catalog: Catalog, forecast: PriceForecast
+) -> CandidateInput:
+    """One candidate's facts, team scores and per-path computed scores.
+
+    The per-path scores share the path index across factors and candidates,
+    so the robustness draws move cost, trajectory and lock-in together.
+    """
+    cand = run.candidate
+    computed = {"cost": cost_paths_score(run.cost_score, run.tco_usd)}
+    if run.pricing is not None:
+        prices = forecast.candidates[cand.name].price_usd
+        computed["pricing_trajectory"] = trajectory_paths_score(run.pricing, prices)
+    if run.lock_in is not None:
+        computed["lock_in"] = lock_in_paths_score(run.lock_in)
+    return CandidateInput(
+        cand.name,
+        cand.provider,
+        cand.model.key,
+        catalog.sheet(cand.provider).facts,
+        cand.model.context_window_at(scenario.start),
+        cand.scores,
+        computed,
+        worst_delay_seconds([w.ledger.stats for w in run.workloads]),
+    )
 
 
 def _with_lock_in(

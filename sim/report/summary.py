@@ -19,6 +19,8 @@ import sim
 from sim.engine.ledger import UsageLedger
 from sim.forecast.trajectory import PricingTrajectory
 from sim.pipeline import CandidateRun, Result, WorkloadRun
+from sim.report.selection_json import candidate_selection, selection_summary
+from sim.selection import SelectionResult
 from sim.stats import Band, FloatArray
 from sim.switching import LockInResult
 
@@ -96,8 +98,12 @@ def build_summary(result: Result) -> dict[str, Any]:
         },
         "assumptions": list(result.assumptions),
         "price_forecast": _price_forecast(result),
-        "candidates": [_candidate(c) for c in result.candidates],
-    }
+        "candidates": [_candidate(c, result.selection) for c in result.candidates],
+    } | (
+        {"selection": _rounded(selection_summary(result.selection))}
+        if result.selection is not None
+        else {}
+    )
 
 
 def _price_forecast(result: Result) -> dict[str, Any]:
@@ -129,7 +135,9 @@ def _trajectory(factor: PricingTrajectory) -> dict[str, Any]:
     }
 
 
-def _candidate(run: CandidateRun) -> dict[str, Any]:
+def _candidate(
+    run: CandidateRun, selection: SelectionResult | None = None
+) -> dict[str, Any]:
     cand, score = run.candidate, run.cost_score
     return {
         "name": cand.name,
@@ -175,7 +183,14 @@ def _candidate(run: CandidateRun) -> dict[str, Any]:
         },
         "engines": {w.workload: w.engine for w in run.workloads},
         "notes": list(run.notes),
-    }
+    } | _selection_of(selection, cand.name)
+
+
+def _selection_of(selection: SelectionResult | None, name: str) -> dict[str, Any]:
+    if selection is None:
+        return {}
+    rounded: dict[str, Any] = _rounded(candidate_selection(selection, name))
+    return rounded
 
 
 def cost_per_1k(run: CandidateRun) -> float:

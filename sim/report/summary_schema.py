@@ -120,79 +120,109 @@ def _lock_in_factor() -> JsonDict:
     }
 
 
+OPTIONAL = ("gates", "composite", "team_scores", "selection")
+
+
+def _optional(schema: JsonDict) -> JsonDict:
+    """Drop the selection's keys from ``required``: a run without a
+    ``[scenario.selection]`` table has none of them."""
+    schema["required"] = [k for k in schema["required"] if k not in OPTIONAL]
+    return schema
+
+
 def _candidate() -> JsonDict:
-    return _obj(
-        {
-            "name": {"type": "string"},
-            "provider": {"type": "string"},
-            "model": {"type": "string"},
-            "capability_class": {"enum": ["small", "mid", "frontier"]},
-            "region": {"type": "string"},
-            "discount": _NUM,
-            "tco_usd": {**_BAND, "description": "undiscounted total, USD"},
-            "npv_usd": {**_BAND, "description": "discounted total, USD"},
-            "requests_total_mean": _NUM,
-            "cost_per_1k_requests_usd": _NUM,
-            "budget_years": {"type": "array", "items": _budget_year()},
-            # Factor 12 joins these as it is computed.
-            "factors": {
-                "type": "object",
-                "required": ["cost", "pricing_trajectory"],
-                "properties": {
-                    "cost": _cost_factor(),
-                    "pricing_trajectory": _trajectory_factor(),
-                    "lock_in": _lock_in_factor(),
+    return _optional(
+        _obj(
+            {
+                "name": {"type": "string"},
+                "provider": {"type": "string"},
+                "model": {"type": "string"},
+                "capability_class": {"enum": ["small", "mid", "frontier"]},
+                "region": {"type": "string"},
+                "discount": _NUM,
+                "tco_usd": {**_BAND, "description": "undiscounted total, USD"},
+                "npv_usd": {**_BAND, "description": "discounted total, USD"},
+                "requests_total_mean": _NUM,
+                "cost_per_1k_requests_usd": _NUM,
+                "budget_years": {"type": "array", "items": _budget_year()},
+                # Factor 12 joins these as it is computed.
+                "factors": {
+                    "type": "object",
+                    "required": ["cost", "pricing_trajectory"],
+                    "properties": {
+                        "cost": _cost_factor(),
+                        "pricing_trajectory": _trajectory_factor(),
+                        "lock_in": _lock_in_factor(),
+                    },
+                    "additionalProperties": True,
                 },
-                "additionalProperties": True,
-            },
-            "engines": {
-                "type": "object",
-                "description": "workload -> engine used (des or fluid)",
-                "additionalProperties": {"enum": ["des", "fluid"]},
-            },
-            "notes": {"type": "array", "items": {"type": "string"}},
-        }
+                "gates": {
+                    "type": "object",
+                    "required": ["passed", "failed"],
+                    "description": "present when the scenario has a selection",
+                },
+                "composite": {
+                    "type": "object",
+                    "required": ["score", "rank", "p_rank1"],
+                    "description": "present for candidates that pass the gates",
+                },
+                "team_scores": {"type": "object"},
+                "engines": {
+                    "type": "object",
+                    "description": "workload -> engine used (des or fluid)",
+                    "additionalProperties": {"enum": ["des", "fluid"]},
+                },
+                "notes": {"type": "array", "items": {"type": "string"}},
+            }
+        )
     )
 
 
 def summary_json_schema() -> JsonDict:
     """Return the JSON Schema (draft 2020-12) of ``summary.json``."""
-    schema = _obj(
-        {
-            "schema_version": {"const": 1},
-            "tcosim_version": {"type": "string"},
-            "created_utc": {"type": "string"},
-            "scenario": _obj(
-                {
-                    "name": {"type": "string"},
-                    "start": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
-                    "months": {"type": "integer"},
-                    "sha256": {"type": "string"},
-                    "prices": {"enum": ["forecast", "frozen"]},
-                    "discount_rate": _NUM,
-                    "capability_class": {"type": "string"},
-                }
-            ),
-            "run": _obj(
-                {
-                    "seed": {"type": "integer"},
-                    "paths": {"type": "integer"},
-                    "engine": {"type": "string"},
-                    "pricing_data_sha256": {"type": "string"},
-                }
-            ),
-            "anchor": _obj(
-                {
-                    "kind": {"enum": ["budget", "cheapest-model"]},
-                    "tco_usd": _NUM,
-                    "capability_class": {"type": "string"},
-                    "model": {"type": ["string", "null"]},
-                }
-            ),
-            "assumptions": {"type": "array", "items": {"type": "string"}},
-            "price_forecast": _price_forecast(),
-            "candidates": {"type": "array", "items": _candidate()},
-        }
+    schema = _optional(
+        _obj(
+            {
+                "schema_version": {"const": 1},
+                "tcosim_version": {"type": "string"},
+                "created_utc": {"type": "string"},
+                "scenario": _obj(
+                    {
+                        "name": {"type": "string"},
+                        "start": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+                        "months": {"type": "integer"},
+                        "sha256": {"type": "string"},
+                        "prices": {"enum": ["forecast", "frozen"]},
+                        "discount_rate": _NUM,
+                        "capability_class": {"type": "string"},
+                    }
+                ),
+                "run": _obj(
+                    {
+                        "seed": {"type": "integer"},
+                        "paths": {"type": "integer"},
+                        "engine": {"type": "string"},
+                        "pricing_data_sha256": {"type": "string"},
+                    }
+                ),
+                "anchor": _obj(
+                    {
+                        "kind": {"enum": ["budget", "cheapest-model"]},
+                        "tco_usd": _NUM,
+                        "capability_class": {"type": "string"},
+                        "model": {"type": ["string", "null"]},
+                    }
+                ),
+                "assumptions": {"type": "array", "items": {"type": "string"}},
+                "price_forecast": _price_forecast(),
+                "candidates": {"type": "array", "items": _candidate()},
+                "selection": {
+                    "type": "object",
+                    "description": "weights, verdict and weight sensitivity; "
+                    "present when the scenario has a selection",
+                },
+            }
+        )
     )
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "tcosim run summary"
