@@ -34,6 +34,7 @@ from sim.report.blocks import (
 )
 from sim.report.blocks import table as _table
 from sim.report.blocks import take as _take
+from sim.report.decision import decision_section
 from sim.report.lock_in import lock_in_section
 from sim.report.plots import (
     BREAKDOWN_PNG,
@@ -481,6 +482,7 @@ def _run_facts(result: Result, figures: dict[str, Path]) -> list[Block]:
 # Reading order; "More figures" runs after every section that takes figures.
 SECTIONS: tuple[Section, ...] = (
     _title,
+    decision_section,
     _bottom_line,
     _candidates,
     _monthly,

@@ -101,6 +101,9 @@ def render_plots(result: Result, folder: Path) -> list[Path]:
     from sim.report.lock_in import render_lock_in_plots
 
     written += render_lock_in_plots(result, folder, _save)
+    from sim.report.decision import render_decision_plots
+
+    written += render_decision_plots(result, folder, _save)
     written.append(
         _save(partial(_draw_unit_cost, result=result), folder / UNIT_COST_PNG)
     )

@@ -284,7 +284,44 @@ def render_scores_csv(result: Result) -> str:
             writer.writerow(_trajectory_row(run.candidate.name, run.pricing))
         if run.lock_in is not None:
             writer.writerow(_lock_in_row(run.candidate.name, run.lock_in))
+        if result.selection is not None:
+            writer.writerows(_selection_rows(run.candidate.name, result.selection))
     return buf.getvalue()
+
+
+def _selection_rows(name: str, selection: SelectionResult) -> list[list[str]]:
+    """The team's factor scores and the composite, when they exist."""
+    rows = []
+    for factor, score in selection.scores.get(name, {}).items():
+        if score.paths is not None:
+            continue  # computed by tcosim: its own rows above
+        rows.append(
+            [
+                name,
+                factor,
+                f"{score.value:.4f}",
+                f"{score.low:.4f}",
+                f"{score.high:.4f}",
+                "team_score",
+                f"{score.value:.6f}",
+                score.source or "team score (1-5)",
+            ]
+        )
+    robust = selection.robustness
+    if robust is not None and name in robust.composite:
+        rows.append(
+            [
+                name,
+                "composite",
+                f"{robust.composite[name]:.4f}",
+                "",
+                "",
+                "p_rank1",
+                f"{robust.p_first[name]:.6f}",
+                "weighted mean of the twelve scores; P(first) over the draws",
+            ]
+        )
+    return rows
 
 
 def _lock_in_row(name: str, factor: LockInResult) -> list[str]:
