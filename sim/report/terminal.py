@@ -42,7 +42,30 @@ def render_table(result: Result) -> str:
                 f"{run.cost_score.score:.2f}",
             )
         )
-    return _align([HEADERS, *rows])
+    if result.selection is None:
+        return _align([HEADERS, *rows])
+    extra = [_selection_cells(result, run.candidate.name) for run in order]
+    header = (*HEADERS, "composite", "P(first)")
+    table = [(*row, *cells) for row, cells in zip(rows, extra, strict=True)]
+    return _align([header, *table]) + "\n" + _verdict(result)
+
+
+def _selection_cells(result: Result, name: str) -> tuple[str, str]:
+    sel = result.selection
+    assert sel is not None
+    robust = sel.robustness
+    if not sel.gates[name].passed:
+        return ("excluded", "-")
+    if robust is None or name not in robust.composite:
+        return ("-", "-")
+    return (f"{robust.composite[name]:.2f}", f"{robust.p_first[name]:.0%}")
+
+
+def _verdict(result: Result) -> str:
+    from sim.report.decision import verdict_text
+
+    assert result.selection is not None
+    return "\n" + verdict_text(result.selection)
 
 
 def _align(rows: list[tuple[str, ...]]) -> str:
