@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 import sim
+from sim.cli.compare import compare
 from sim.cli.forecast import forecast
 from sim.cli.prices import prices
 from sim.errors import EXIT_FAILURE, EXIT_INPUT, InputError
@@ -70,6 +71,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 cli.add_command(prices)
 cli.add_command(forecast)
+cli.add_command(compare)
 
 
 def _setup_logging(quiet: bool, verbose: int, debug: bool) -> None:
