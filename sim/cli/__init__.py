@@ -23,6 +23,7 @@ from sim.cli.compare import compare
 from sim.cli.forecast import forecast
 from sim.cli.prices import prices
 from sim.errors import EXIT_FAILURE, EXIT_INPUT, InputError
+from sim.progress import Progress
 
 PRESETS = {
     "chat": "support-chat.toml",
@@ -157,8 +158,13 @@ def run(
         scenario.months,
         scenario.paths,
     )
-    result = run_pipeline(scenario, catalog, engine)
-    write_outputs(result, target)
+    # A progress line on stderr for runs over a second; silent when quiet
+    # or when stderr is not a terminal.
+    with Progress(sys.stderr, enabled=not quiet) as progress:
+        progress.phase("simulating")
+        result = run_pipeline(scenario, catalog, engine)
+        progress.phase("writing files")
+        write_outputs(result, target)
     if as_json:
         click.echo(render_summary_json(result), nl=False)
     else:
