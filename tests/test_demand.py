@@ -105,7 +105,8 @@ def test_draws_do_not_depend_on_other_workloads_or_differ_by_seed() -> None:
 
 def test_volume_noise_has_mean_one() -> None:
     wl = workload(volume_sd=0.2)
-    requests = simulate_requests(wl, FakeScenario(months=1, paths=20_000))  # type: ignore[arg-type]
+    scenario = FakeScenario(months=1, paths=20_000)
+    requests = simulate_requests(wl, scenario)  # type: ignore[arg-type]
     noise = requests[:, 0] / 620_000
     assert noise.mean() == pytest.approx(1.0, abs=4 * 0.2 / np.sqrt(20_000))
     assert noise.std() == pytest.approx(0.2, rel=0.05)

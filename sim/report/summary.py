@@ -26,6 +26,21 @@ from sim.switching import LockInResult
 
 SCHEMA_VERSION = 1
 
+# Engine signals, means over paths; blank where a workload has none.
+_STATS = (
+    "cache_hit_ratio",
+    "cache_hit_ratio_se",
+    "response_cache_hit_ratio",
+    "provisioned_token_share",
+    "provisioned_utilisation",
+    "spill_requests",
+    "fallback_requests",
+    "dropped_requests",
+    "delay_p50_seconds",
+    "delay_p95_seconds",
+    "delay_p99_seconds",
+)
+
 MONTHLY_COLUMNS = (
     "month",
     "candidate",
@@ -38,17 +53,7 @@ MONTHLY_COLUMNS = (
     "batch_share",
     "flex_share",
     "priority_share",
-    "cache_hit_ratio",
-    "cache_hit_ratio_se",
-    "response_cache_hit_ratio",
-    "provisioned_token_share",
-    "provisioned_utilisation",
-    "spill_requests",
-    "fallback_requests",
-    "dropped_requests",
-    "delay_p50_seconds",
-    "delay_p95_seconds",
-    "delay_p99_seconds",
+    *_STATS,
     "cost_usd_mean",
     "cost_usd_p10",
     "cost_usd_p50",
@@ -238,19 +243,6 @@ def _monthly_row(wl: WorkloadRun, t: int) -> list[str]:
 
 _TOKEN_KINDS = ("input", "cached_input", "cache_write", "output")
 _SHARE_TIERS = ("batch", "flex", "priority")
-_STATS = (
-    "cache_hit_ratio",
-    "cache_hit_ratio_se",
-    "response_cache_hit_ratio",
-    "provisioned_token_share",
-    "provisioned_utilisation",
-    "spill_requests",
-    "fallback_requests",
-    "dropped_requests",
-    "delay_p50_seconds",
-    "delay_p95_seconds",
-    "delay_p99_seconds",
-)
 
 
 def _stat(ledger: UsageLedger, name: str, t: int) -> str:
