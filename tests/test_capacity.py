@@ -9,13 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.engine.capacity import (
-    SliceCapacity,
-    fluid_capacity,
-    pool_slices,
-    simulate_capacity,
-    simulate_capacity_naive,
-)
+from sim.engine.capacity import SliceCapacity, fluid_capacity, pool_slices
+from sim.engine.capacity_des import simulate_capacity, simulate_capacity_naive
 from sim.engine.ledger import FloatArray
 from sim.scenario import Provisioned, RateLimit
 

@@ -56,8 +56,8 @@ from sim.engine.capacity import (
     CapacityOutcome,
     SliceCapacity,
     fluid_capacity,
-    simulate_capacity,
 )
+from sim.engine.capacity_des import simulate_capacity
 from sim.engine.fluid import (
     CacheRules,
     Slot,
