@@ -23,6 +23,7 @@ from sim.engine.cache import (
     popularity,
     trace_hits,
 )
+from sim.engine.trace import simulate_trace
 from sim.engine.traffic import turn_mix, turn_weights
 from sim.scenario import (
     Candidate,
@@ -95,7 +96,7 @@ def test_des_hit_ratio_matches_poisson_ttl_formula(x: float) -> None:
     keys, ttl = 20, 300.0
     rate = x / ttl * keys
     wl = workload(prefixes=keys)
-    trace = des.simulate_trace(wl, rate, np.random.default_rng(5), requests=40_000)
+    trace = simulate_trace(wl, rate, np.random.default_rng(5), requests=40_000)
     point, _ = des.evaluate_trace(
         trace, wl, candidate(), TERMS, START, np.random.default_rng(6)
     )
@@ -171,7 +172,7 @@ def test_history_hit_closed_form_in_sessions() -> None:
         think_seconds=60.0,
     )
     assert history_hit(60.0, 300.0) == pytest.approx(1 - math.exp(-5))
-    trace = des.simulate_trace(wl, 0.5, np.random.default_rng(2), requests=20_000)
+    trace = simulate_trace(wl, 0.5, np.random.default_rng(2), requests=20_000)
     point, _ = des.evaluate_trace(
         trace, wl, candidate(), TERMS, START, np.random.default_rng(3)
     )
@@ -205,7 +206,7 @@ def test_response_cache_ttl_closed_form_against_des() -> None:
     wl = workload(response_cache=rc)
     rate = 0.5
     expected = HitCurve(popularity(5000, "zipf", 0.9), 600.0)(np.array([rate]))[0]
-    trace = des.simulate_trace(wl, rate, np.random.default_rng(8), requests=40_000)
+    trace = simulate_trace(wl, rate, np.random.default_rng(8), requests=40_000)
     point, _ = des.evaluate_trace(
         trace, wl, candidate(), TERMS, START, np.random.default_rng(9)
     )
@@ -225,7 +226,7 @@ def test_lru_capacity_che_approximation_against_exact_lru() -> None:
     t_c = che_time(rate, pop, 300)
     assert t_c < 86_400
     expected = HitCurve(pop, 86_400.0, 300)(np.array([rate]))[0]
-    trace = des.simulate_trace(wl, rate, np.random.default_rng(4), requests=40_000)
+    trace = simulate_trace(wl, rate, np.random.default_rng(4), requests=40_000)
     point, _ = des.evaluate_trace(
         trace, wl, candidate(), TERMS, START, np.random.default_rng(1)
     )
