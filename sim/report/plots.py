@@ -357,7 +357,9 @@ def _usd_axis(ax: Axes) -> None:
     from matplotlib.ticker import FuncFormatter
 
     ax.yaxis.set_major_formatter(FuncFormatter(_usd_tick))
-    ax.set_ylim(bottom=0)
+    # Headroom above the data: a flat line must not sit on the frame.
+    top = ax.get_ylim()[1]
+    ax.set_ylim(0, top * 1.08 if top > 0 else 1.0)
     ax.grid(axis="y", alpha=0.3)
 
 
