@@ -302,7 +302,7 @@ def _draw_hit_ratio(ax: Axes, result: Result) -> None:
         )
     ax.set_title("Prompt-cache hit ratio by month (mean over paths)")
     ax.set_ylabel("requests reading the cache, %")
-    ax.set_ylim(0, 100)
+    ax.set_ylim(0, 105)  # room for a line at 100%
     _month_axis(ax, result.month_labels)
     ax.legend(loc="best")
 
