@@ -271,3 +271,96 @@ def test_share_above_matches_numerical_integration() -> None:
     assert tok == pytest.approx(tok_num, abs=1e-4)
     assert TokenDist(1000).share_above(999) == (1.0, 1.0)
     assert TokenDist(1000).share_above(1000) == (0.0, 0.0)
+
+
+TWO_WORKLOADS = FLAT_SCENARIO.replace(
+    "[[candidate]]",
+    """[[workload]]
+name = "summaries"
+requests_per_day = 1_000
+input_tokens = { mean = 4_000 }
+output_tokens = { mean = 300 }
+
+[[candidate]]""",
+    1,
+)
+
+ENGINE_MALFORMED = [
+    (
+        "unknown cache ttl",
+        edit('model = "gpt-5.6-terra"', 'model = "gpt-5.6-terra"\ncache_ttl = "1h"'),
+        "candidate[0].cache_ttl: '1h' is not a TTL openai sells; expected one "
+        "of 24h, 5m",
+    ),
+    (
+        "route and cascade",
+        edit(
+            'model = "gpt-5.6-terra"',
+            'model = "gpt-5.6-terra"\n'
+            'route = { model = "gpt-5.6-luna", share = 0.2 }\n'
+            'cascade = { model = "gpt-5.6-luna", escalation = 0.2 }',
+        ),
+        "candidate[0]: give route or cascade, not both",
+    ),
+    (
+        "unknown routed model",
+        edit(
+            'model = "gpt-5.6-terra"',
+            'model = "gpt-5.6-terra"\nroute = { model = "gpt-5.6-lune", share = 0.2 }',
+        ),
+        "candidate[0].route.model: unknown model 'gpt-5.6-lune' for provider "
+        "'openai'; did you mean 'gpt-5.6-luna'?",
+    ),
+    (
+        "rate limit without a limit",
+        FLAT_SCENARIO + '\n[candidate.rate_limit]\non_limit = "drop"\n',
+        "candidate[0].rate_limit: expected rpm, tpm or both",
+    ),
+    (
+        "fallback missing",
+        FLAT_SCENARIO + '\n[candidate.rate_limit]\nrpm = 10\non_limit = "fallback"\n',
+        "candidate[0].rate_limit.fallback: missing; on_limit = 'fallback' needs one",
+    ),
+    (
+        "fallback to itself",
+        FLAT_SCENARIO + '\n[candidate.rate_limit]\nrpm = 10\non_limit = "fallback"\n'
+        'fallback = "openai-terra"\n',
+        "candidate[0].rate_limit.fallback: 'openai-terra' is not another "
+        "candidate; expected one of none",
+    ),
+    (
+        "capacity without its workload",
+        TWO_WORKLOADS + "\n[candidate.provisioned]\nunits = 1\ntpm_per_unit = 1000\n"
+        "usd_per_unit_hour = 1.0\n",
+        "candidate[0].provisioned.workload: missing; the scenario has several "
+        "workloads: name the one this capacity serves (chat, summaries)",
+    ),
+    (
+        "response cache both ways",
+        edit(
+            "cacheable_prefix_tokens = 0",
+            "response_cache = { hit_ratio = 0.1, ttl_seconds = 60, "
+            "distinct_queries = 10 }",
+        ),
+        "workload[0].response_cache: give hit_ratio, or ttl_seconds and "
+        "distinct_queries, not both",
+    ),
+    (
+        "zipf exponent without zipf",
+        edit("cacheable_prefix_tokens = 0", "zipf_exponent = 1.2"),
+        "workload[0].zipf_exponent: only used with prefix_popularity = 'zipf'; "
+        "remove it or set prefix_popularity",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [case[1:] for case in ENGINE_MALFORMED],
+    ids=[case[0] for case in ENGINE_MALFORMED],
+)
+def test_malformed_engine_keys_give_one_clear_line(
+    text: str, expected: str, write_scenario: Writer, catalog: Catalog
+) -> None:
+    problems = problems_of(write_scenario(text), catalog)
+    assert problems == [expected]
