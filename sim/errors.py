@@ -79,5 +79,5 @@ class ProblemLog:
 
 def suggest(name: str, known: Iterable[str]) -> str:
     """Return ``"; did you mean 'x'?"`` for the closest known name, or ``""``."""
-    matches = get_close_matches(name, list(known), n=1, cutoff=0.6)
+    matches = get_close_matches(name, list(known), n=1, cutoff=0.7)
     return f"; did you mean '{matches[0]}'?" if matches else ""

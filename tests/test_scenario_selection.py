@@ -193,8 +193,7 @@ ERRORS = [
         [
             "candidate[0].scores.cost: unknown key; expected one of compliance, "
             "ecosystem, fine_tuning, function_calling, latency, long_context, "
-            "provider_stability, reliability, task_quality; did you mean "
-            "'ecosystem'?"
+            "provider_stability, reliability, task_quality"
         ],
     ),
 ]
