@@ -285,12 +285,15 @@ def _check_fallbacks(
         if not isinstance(target, str):
             continue
         if target == cand.get("name") or target not in names:
-            others = [n for n in names if n != cand.get("name")]
+            others = [str(n) for n in names if n != cand.get("name")]
+            expected = (
+                f"expected one of {', '.join(others)}" + suggest(target, others)
+                if others
+                else "add another candidate to fall back to"
+            )
             log.add(
                 f"candidate[{i}].rate_limit.fallback",
-                f"'{target}' is not another candidate; expected one of "
-                f"{', '.join(map(str, others)) or 'none'}"
-                + suggest(target, [str(n) for n in others]),
+                f"'{target}' is not another candidate; {expected}",
             )
 
 

@@ -326,7 +326,7 @@ ENGINE_MALFORMED = [
         FLAT_SCENARIO + '\n[candidate.rate_limit]\nrpm = 10\non_limit = "fallback"\n'
         'fallback = "openai-terra"\n',
         "candidate[0].rate_limit.fallback: 'openai-terra' is not another "
-        "candidate; expected one of none",
+        "candidate; add another candidate to fall back to",
     ),
     (
         "capacity without its workload",
