@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from statistics import NormalDist
+from typing import Any
 from warnings import WarningMessage
 
 import numpy as np
@@ -112,39 +113,49 @@ def ols_records(
 
 def ets(y: FloatArray, first: date, horizons: Sequence[int], log: FitLog) -> Quantiles:
     """ETS(A, Ad, N) on log prices, exact Gaussian prediction intervals."""
-    reason = _unfit_reason(y)
-    if reason:
-        log.fell_back(reason)
-        return rw_drift(y, first, horizons, FitLog())
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        model = ETSModel(_series(y, first), error="add", trend="add", damped_trend=True)
+    def fit_and_predict(series: object, steps: int) -> tuple[Any, Any]:
+        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+        model = ETSModel(series, error="add", trend="add", damped_trend=True)
         fit = model.fit(disp=False)
-        pred = fit.get_prediction(start=y.size, end=y.size + max(horizons) - 1)
-    log.record(caught)
-    if not fit.mle_retvals.get("converged", False):
-        log.fell_back("fit did not converge")
-        return rw_drift(y, first, horizons, FitLog())
-    log.fits += 1
-    return _gaussian(pred.predicted_mean, pred.var_pred_mean, horizons)
+        return fit, fit.get_prediction(start=y.size, end=y.size + steps - 1)
+
+    return _fit_gaussian(y, first, horizons, log, fit_and_predict)
 
 
 def llt(y: FloatArray, first: date, horizons: Sequence[int], log: FitLog) -> Quantiles:
     """Local linear trend (level and slope random walks) on log prices."""
+
+    def fit_and_predict(series: object, steps: int) -> tuple[Any, Any]:
+        from statsmodels.tsa.statespace.structural import UnobservedComponents
+
+        fit = UnobservedComponents(series, "local linear trend").fit(disp=False)
+        return fit, fit.get_forecast(steps)
+
+    return _fit_gaussian(y, first, horizons, log, fit_and_predict)
+
+
+def _fit_gaussian(
+    y: FloatArray,
+    first: date,
+    horizons: Sequence[int],
+    log: FitLog,
+    fit_and_predict: Callable[[object, int], tuple[Any, Any]],
+) -> Quantiles:
+    """Fit a statsmodels model with Gaussian forecasts, or fall back.
+
+    A series that cannot be fitted honestly, or a fit that does not
+    converge, falls back to the random walk with drift and says why; every
+    warning the fit raises is recorded, none is silenced.
+    """
     reason = _unfit_reason(y)
     if reason:
         log.fell_back(reason)
         return rw_drift(y, first, horizons, FitLog())
-    from statsmodels.tsa.statespace.structural import UnobservedComponents
-
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fit = UnobservedComponents(_series(y, first), "local linear trend").fit(
-            disp=False
-        )
-        pred = fit.get_forecast(max(horizons))
+        fit, pred = fit_and_predict(_series(y, first), max(horizons))
     log.record(caught)
     if not fit.mle_retvals.get("converged", False):
         log.fell_back("fit did not converge")
