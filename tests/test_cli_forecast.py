@@ -77,6 +77,14 @@ def test_backtest_json_names_the_chosen_model_and_its_scores() -> None:
     for key in ("coverage_80", "interval_score", "male", "coverage_80_randomized"):
         assert isinstance(twelve[key], float)
     assert doc["acceptance"]["horizon"] == 12
+    assert doc["hazard_decay"] == 0.0
+    assert len(twelve["pit_deciles"]) == 10
+    assert sum(twelve["pit_deciles"]) == pytest.approx(1.0)
+    steps = doc["steps"]["12"]
+    assert steps["n"] == twelve["n"]
+    assert {"expected_down", "realised_down", "expected_up", "realised_up"} <= set(
+        steps
+    )
 
 
 def test_backtest_table() -> None:
@@ -117,6 +125,25 @@ def test_bad_input_is_one_line_and_exit_2(args: tuple[str, ...], message: str) -
     assert result.exit_code == 2
     assert result.stderr == message + "\n"
     assert result.stdout == ""
+
+
+def test_hazard_decay_only_takes_cuts_away() -> None:
+    """The same draws thinned: every path's price ends at or above its plain twin."""
+    args = ("--provider", "openai", "--class", "mid", "--months", "24", "--json")
+    plain = json.loads(invoke(*args).stdout)["indices"][0]["forecast"]
+    doc = json.loads(invoke(*args, "--hazard-decay", "0.5").stdout)
+    assert doc["hazard_decay"] == 0.5
+    thinned = doc["indices"][0]["forecast"]
+    for one, two in zip(plain, thinned, strict=True):
+        for q in ("p10", "p50", "p90"):
+            assert two[q] >= one[q]
+    assert any(two["p10"] > one["p10"] for one, two in zip(plain, thinned, strict=True))
+
+
+def test_negative_hazard_decay_is_a_usage_error() -> None:
+    result = invoke("--hazard-decay", "-0.5")
+    assert result.exit_code == 2
+    assert "Invalid value for '--hazard-decay'" in result.stderr
 
 
 def test_months_out_of_range_is_a_usage_error() -> None:

@@ -172,8 +172,10 @@ def test_fitting_at_an_origin_uses_nothing_after_it(catalog: Catalog) -> None:
     a, b = _JumpAtOrigin(known), _JumpAtOrigin(other)
     key = "openai/small"
     last = float(np.log(known.classes[key].usd[-1]))
-    for h, quantiles in a(key, [6, 12], last).items():
-        np.testing.assert_array_equal(quantiles, b(key, [6, 12], last)[h])
+    (q_a, steps_a), (q_b, steps_b) = a(key, [6, 12], last), b(key, [6, 12], last)
+    assert steps_a == steps_b
+    for h, quantiles in q_a.items():
+        np.testing.assert_array_equal(quantiles, q_b[h])
 
 
 def test_the_grid_ends_at_the_latest_effective_from(catalog: Catalog) -> None:

@@ -55,6 +55,15 @@ MIX_TEXT = "2,400 input + 400 output tokens per request, no caching, no batch"
     show_default=True,
     help="Seed of the price paths.",
 )
+@click.option(
+    "--hazard-decay",
+    type=click.FloatRange(min=0.0),
+    default=0.0,
+    show_default=True,
+    metavar="RATE",
+    help="Per year: cuts and market shocks thin out by exp(-RATE x years "
+    "ahead), as [scenario.forecast] hazard_decay does in a run.",
+)
 def forecast(
     provider: str | None,
     capability_class: str | None,
@@ -62,6 +71,7 @@ def forecast(
     backtest: bool,
     as_json: bool,
     seed: int,
+    hazard_decay: float,
 ) -> None:
     """Show price history and forecast bands of providers' class indices.
 
@@ -75,14 +85,16 @@ def forecast(
         from sim.forecast.backtest import run_backtest
 
         click.echo("backtesting every model by rolling origin...", err=True)
-        result = run_backtest(catalog)
+        result = run_backtest(catalog, hazard_decay)
         click.echo(
             _dumps(backtest_json(result)) if as_json else render_backtest(result)
         )
         return
     from sim.forecast.outlook import forecast_indices
 
-    outlook = forecast_indices(catalog, provider, capability_class, months, seed)
+    outlook = forecast_indices(
+        catalog, provider, capability_class, months, seed, hazard_decay
+    )
     click.echo(_dumps(outlook_json(outlook)) if as_json else render_outlook(outlook))
 
 
@@ -112,6 +124,7 @@ def backtest_json(result: Backtest) -> dict[str, Any]:
     }
     return {
         "chosen": result.chosen,
+        "hazard_decay": result.hazard_decay,
         "data_through": result.data_end,
         "token_mix": MIX_TEXT,
         "horizons_months": list(HORIZONS),
@@ -119,6 +132,7 @@ def backtest_json(result: Backtest) -> dict[str, Any]:
         "series": result.series,
         "models": models,
         "best_interval_score": best,
+        "steps": {str(h): _plain(vars(c)) for h, c in result.steps.items()},
         "acceptance": acceptance(result),
         "fits": {name: vars(log) for name, log in result.logs.items()},
     }
@@ -162,14 +176,35 @@ def _verdict(doc: Mapping[str, Any]) -> list[str]:
     )
     best = ", ".join(f"{h} months {m}" for h, m in doc["best_interval_score"].items())
     origins = doc["origins"]
+    horizon = str(verdict["horizon"])
+    chosen = doc["chosen"]
+    pit = " ".join(
+        "n/a" if v is None else f"{v:.2f}"
+        for v in doc["models"][chosen][horizon]["pit_deciles"]
+    )
+    steps = doc["steps"][horizon]
     return [
-        f"chosen: {doc['chosen']} (the model tcosim's price paths use); lowest "
+        f"chosen: {chosen} (the model tcosim's price paths use); lowest "
         f"interval score: {best}",
         f"acceptance at {verdict['horizon']} months: {checks}",
+        f"{chosen} at {horizon} months: actuals by tenth of the forecast "
+        f"(randomised PIT, lowest first; 0.10 each if calibrated): {pit}",
+        f"{chosen} at {horizon} months: steps expected over the "
+        f"{steps['n']} pairs {steps['expected_down']:.1f} down and "
+        f"{steps['expected_up']:.1f} up; the price sheets show "
+        f"{steps['realised_down']} down and {steps['realised_up']} up",
         f"{len(origins)} origins from {origins[0]} to {origins[-1]}, "
         f"{doc['series']} class indices, data through {doc['data_through']}; "
-        f"token mix: {MIX_TEXT}",
+        f"token mix: {MIX_TEXT}{_decay_text(doc['hazard_decay'])}",
     ]
+
+
+def _decay_text(rate: float) -> str:
+    """How the jump model's hazards were thinned, for a footer line."""
+    if rate == 0:
+        return "; no hazard decay"
+    factor = math.exp(-rate)
+    return f"; hazard decay {rate:g} a year (cut rate x{factor:.2f} a year ahead)"
 
 
 def _cells(score: Mapping[str, Any]) -> tuple[str, ...]:
@@ -201,6 +236,7 @@ def outlook_json(outlook: Outlook) -> dict[str, Any]:
     return {
         "data_through": f"{outlook.data_end:%Y-%m}",
         "seed": outlook.seed,
+        "hazard_decay": outlook.hazard_decay,
         "token_mix": MIX_TEXT,
         "unit": "USD per 1,000 requests of the token mix",
         "indices": [_index_json(one) for one in outlook.indices],
@@ -279,7 +315,8 @@ def render_outlook(outlook: Outlook) -> str:
     parts += [
         "",
         f"Data through {outlook.data_end:%Y-%m}; token mix: {MIX_TEXT}; "
-        f"seed {outlook.seed}. '*' marks low evidence (fewer than 3 own steps).",
+        f"seed {outlook.seed}{_decay_text(outlook.hazard_decay)}. '*' marks low "
+        "evidence (fewer than 3 own steps).",
     ]
     return "\n".join(parts)
 
@@ -405,7 +442,15 @@ def _round(value: float) -> float | None:
 
 
 def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _round(v) if isinstance(v, float) else v for k, v in values.items()}
+    return {k: _plain_value(v) for k, v in values.items()}
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, float):
+        return _round(value)
+    if isinstance(value, tuple):
+        return [_plain_value(v) for v in value]
+    return value
 
 
 def _dumps(doc: Mapping[str, Any]) -> str:

@@ -19,7 +19,17 @@ scored against what the price sheets say happened:
 * ``interval_score``: Winkler score of the 80% interval (width plus
   ``2 / 0.2`` times any miss; lower is better);
 * ``crps``: continuous ranked probability score, integrated over the
-  predictive quantiles.
+  predictive quantiles;
+* ``pit_deciles``: where actuals fell in their forecasts, as the share of
+  randomised PITs in each tenth of the forecast distribution, lowest
+  first. A calibrated model puts 0.1 in each; too little in the first
+  deciles means the lower tail is too long.
+
+For the jump model the backtest also counts price steps
+(:class:`StepCount`): how many down and up steps its paths expected over
+every series-origin pair, against how many the price sheets show. The
+counts say whether a miscalibration comes from how often prices move or
+from how far.
 
 Series are the class indices of the default token mix with at least
 :data:`MIN_HISTORY` months at the origin. Origins run every
@@ -81,6 +91,23 @@ class Score:
     coverage_80_randomized: float
     interval_score: float
     crps: float
+    pit_deciles: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class StepCount:
+    """The jump model's expected price steps against the actual ones.
+
+    Sums over every series-origin pair at one horizon of the steps in the
+    months after the origin up to the horizon: expected is the mean over
+    the pair's paths, realised is counted in the price sheets.
+    """
+
+    n: int
+    expected_down: float
+    realised_down: int
+    expected_up: float
+    realised_up: int
 
 
 @dataclass(frozen=True)
@@ -92,6 +119,8 @@ class Backtest:
     origins: tuple[str, ...]
     series: int
     data_end: str
+    steps: Mapping[int, StepCount]
+    hazard_decay: float = 0.0
 
     @property
     def chosen(self) -> str:
@@ -99,15 +128,20 @@ class Backtest:
         return CHOSEN
 
 
-def run_backtest(catalog: Catalog) -> Backtest:
-    """Backtest every model on the catalog's history (cached per data)."""
-    key = catalog.sha256
+def run_backtest(catalog: Catalog, hazard_decay: float = 0.0) -> Backtest:
+    """Backtest every model on the catalog's history (cached per data).
+
+    ``hazard_decay`` (per year) is the jump model's optional slowdown, as a
+    scenario's ``[scenario.forecast] hazard_decay`` sets it; the baselines
+    do not read it.
+    """
+    key = (catalog.sha256, hazard_decay)
     if key not in _RESULTS:
-        _RESULTS[key] = _run(build_history(catalog, default_mix()))
+        _RESULTS[key] = _run(build_history(catalog, default_mix()), hazard_decay)
     return _RESULTS[key]
 
 
-_RESULTS: dict[str, Backtest] = {}
+_RESULTS: dict[tuple[str, float], Backtest] = {}
 
 
 def acceptance(result: Backtest) -> dict[str, object]:
@@ -136,16 +170,19 @@ def origins_of(history: PriceHistory) -> list[int]:
 # --- running -------------------------------------------------------------------
 
 Pairs = dict[str, dict[int, list[tuple[float, FloatArray]]]]
+# Per horizon: (expected down, realised down, expected up, realised up) a pair.
+Counts = dict[int, list[tuple[float, int, float, int]]]
 
 
-def _run(history: PriceHistory) -> Backtest:
+def _run(history: PriceHistory, hazard_decay: float) -> Backtest:
     began = time.perf_counter()
     pairs: Pairs = {m: {h: [] for h in HORIZONS} for m in MODELS}
+    counts: Counts = {h: [] for h in HORIZONS}
     logs = {m: FitLog() for m in MODELS}
     origins = origins_of(history)
     used: set[str] = set()
     for origin in origins:
-        used |= _forecast_origin(history, origin, pairs, logs)
+        used |= _forecast_origin(history, origin, hazard_decay, pairs, counts, logs)
     log.info(
         "backtest: %d origins, %d series in %.1f s",
         len(origins),
@@ -154,15 +191,27 @@ def _run(history: PriceHistory) -> Backtest:
     )
     scores = {m: {h: _score(pairs[m][h]) for h in HORIZONS} for m in MODELS}
     labels = tuple(f"{history.months[o]:%Y-%m}" for o in origins)
-    return Backtest(scores, logs, labels, len(used), f"{history.data_end:%Y-%m}")
+    steps = {h: _count(counts[h]) for h in HORIZONS}
+    end = f"{history.data_end:%Y-%m}"
+    return Backtest(scores, logs, labels, len(used), end, steps, hazard_decay)
+
+
+def _count(pairs: Sequence[tuple[float, int, float, int]]) -> StepCount:
+    e_down, r_down, e_up, r_up = (sum(p[k] for p in pairs) for k in range(4))
+    return StepCount(len(pairs), float(e_down), int(r_down), float(e_up), int(r_up))
 
 
 def _forecast_origin(
-    history: PriceHistory, origin: int, pairs: Pairs, logs: dict[str, FitLog]
+    history: PriceHistory,
+    origin: int,
+    hazard_decay: float,
+    pairs: Pairs,
+    counts: Counts,
+    logs: dict[str, FitLog],
 ) -> set[str]:
     """Fit every model as known at ``origin`` and file its forecasts."""
     known = history.until(origin)
-    jump = _JumpAtOrigin(known)
+    jump = _JumpAtOrigin(known, hazard_decay)
     logs[CHOSEN].fits += 1
     used = set()
     for key, series in known.classes.items():
@@ -175,7 +224,14 @@ def _forecast_origin(
             continue
         used.add(key)
         start = int(np.argmax(np.isfinite(y)))
-        forecasts = {CHOSEN: jump(key, horizons, y[-1])}
+        quantiles, expected = jump(key, horizons, y[-1])
+        forecasts = {CHOSEN: quantiles}
+        seen = history.classes[key].steps()
+        for h in horizons:
+            ahead = [s.log_change for s in seen if origin < s.month <= origin + h]
+            down = sum(change < 0 for change in ahead)
+            e_down, e_up = expected[h]
+            counts[h].append((e_down, down, e_up, len(ahead) - down))
         for name, baseline in BASELINES.items():
             forecasts[name] = baseline(
                 y[start:], known.months[start], horizons, logs[name]
@@ -189,21 +245,28 @@ def _forecast_origin(
 class _JumpAtOrigin:
     """The jump model fitted at one origin, forecasting any of its series."""
 
-    def __init__(self, known: PriceHistory) -> None:
+    def __init__(self, known: PriceHistory, hazard_decay: float = 0.0) -> None:
         self.fit = fit_market(known)
-        self.market = draw_market(self.fit, SEED, SAMPLES, max(HORIZONS))
+        self.market = draw_market(self.fit, SEED, SAMPLES, max(HORIZONS), hazard_decay)
         self.origin = f"{known.data_end:%Y-%m}"
 
-    def __call__(self, key: str, horizons: Sequence[int], last: float) -> Quantiles:
+    def __call__(
+        self, key: str, horizons: Sequence[int], last: float
+    ) -> tuple[Quantiles, dict[int, tuple[float, float]]]:
+        """Quantiles of the log price and the mean (down, up) steps by horizon."""
         series = self.fit.history.classes[key]
         jump, level = self.fit.level(pinned=False)
         rng = rng_for(SEED, "backtest", key, self.origin)
         steps = simulate_steps(
             jump, level, series.provider, series.capability_class, self.market, rng
         )
-        return {
+        quantiles = {
             h: last + np.quantile(steps.log_change[:, h - 1], LEVELS) for h in horizons
         }
+        downs = np.cumsum(steps.down_steps, axis=1).mean(axis=0)
+        ups = np.cumsum(steps.steps - steps.down_steps, axis=1).mean(axis=0)
+        expected = {h: (float(downs[h - 1]), float(ups[h - 1])) for h in horizons}
+        return quantiles, expected
 
 
 # --- scoring -------------------------------------------------------------------
@@ -212,7 +275,7 @@ class _JumpAtOrigin:
 def _score(pairs: Sequence[tuple[float, FloatArray]]) -> Score:
     if not pairs:
         nan = float("nan")
-        return Score(0, nan, nan, nan, nan, nan, nan, nan, nan)
+        return Score(0, nan, nan, nan, nan, nan, nan, nan, nan, (nan,) * 10)
     y = np.asarray([p[0] for p in pairs])
     q = np.stack([p[1] for p in pairs])
     median = q[:, _at(0.5)]
@@ -230,6 +293,7 @@ def _score(pairs: Sequence[tuple[float, FloatArray]]) -> Score:
         coverage_80_randomized=float(np.mean(_randomized_cover(q, y, 0.8))),
         interval_score=float(np.mean(_winkler(q, y, 0.8))),
         crps=float(np.mean(_crps(q, y))),
+        pit_deciles=tuple(float(v) for v in _pit_histogram(q, y, 10)),
     )
 
 
@@ -248,14 +312,38 @@ def _randomized_cover(q: FloatArray, y: FloatArray, level: float) -> FloatArray:
     evenly spaced quantiles; a continuous forecast gives a single point.
     """
     lo, hi = INTERVALS[level]
-    grid = q[:, [_at(t) for t in CRPS_LEVELS]]
-    below = (grid < y[:, None]).mean(axis=1)
-    upto = (grid <= y[:, None]).mean(axis=1)
+    below, upto = _pit_range(q, y)
     width = upto - below
     inside = np.clip(upto, lo, hi) - np.clip(below, lo, hi)
     point = ((below >= lo) & (below <= hi)).astype(np.float64)
     share = np.divide(inside, width, out=point, where=width > 0)
     return np.asarray(share)
+
+
+def _pit_histogram(q: FloatArray, y: FloatArray, bins: int) -> FloatArray:
+    """Share of randomised PITs in each of ``bins`` equal bins of [0, 1].
+
+    Each actual's PIT is uniform on ``[F(y-), F(y)]`` (a point where the
+    forecast is continuous at ``y``) and spreads over the bins it crosses.
+    """
+    below, upto = _pit_range(q, y)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    lo = np.clip(below[:, None], edges[None, :-1], edges[None, 1:])
+    hi = np.clip(upto[:, None], edges[None, :-1], edges[None, 1:])
+    width = (upto - below)[:, None]
+    # A point PIT falls in the bin holding it; 1.0 belongs to the last bin.
+    index = np.minimum((below * bins).astype(np.int64), bins - 1)
+    point = (np.arange(bins)[None, :] == index[:, None]).astype(np.float64)
+    share = np.divide(hi - lo, width, out=point, where=width > 0)
+    return np.asarray(share.mean(axis=0))
+
+
+def _pit_range(q: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``F(y-)`` and ``F(y)`` of each actual, read off the quantile grid."""
+    grid = q[:, [_at(t) for t in CRPS_LEVELS]]
+    below = (grid < y[:, None]).mean(axis=1)
+    upto = (grid <= y[:, None]).mean(axis=1)
+    return np.asarray(below), np.asarray(upto)
 
 
 def _crps(q: FloatArray, y: FloatArray) -> FloatArray:

@@ -74,6 +74,7 @@ class Outlook:
     mix: TokenMix
     diagnostics: tuple[str, ...]
     seed: int
+    hazard_decay: float = 0.0
 
 
 def forecast_indices(
@@ -82,6 +83,7 @@ def forecast_indices(
     capability_class: str | None = None,
     months: int = HORIZON_MONTHS,
     seed: int = 42,
+    hazard_decay: float = 0.0,
 ) -> Outlook:
     """History and forecast of the class indices that match the filters.
 
@@ -92,7 +94,7 @@ def forecast_indices(
     _check_filters(catalog, provider, capability_class)
     history = build_history(catalog, default_mix())
     fit = fit_market(history)
-    paths = _simulate_indices(fit, seed, months)
+    paths = _simulate_indices(fit, seed, months, hazard_decay)
     found = [
         _outlook(series, history.months, paths[key], fit.classes)
         for key, series in history.classes.items()
@@ -104,17 +106,25 @@ def forecast_indices(
     classes = dict.fromkeys(one.series.capability_class for one in found)
     markets = tuple(class_market(history, cls, paths) for cls in classes)
     return Outlook(
-        tuple(found), markets, history.data_end, history.mix, fit.diagnostics, seed
+        tuple(found),
+        markets,
+        history.data_end,
+        history.mix,
+        fit.diagnostics,
+        seed,
+        hazard_decay,
     )
 
 
-def _simulate_indices(fit: MarketFit, seed: int, months: int) -> dict[str, FloatArray]:
+def _simulate_indices(
+    fit: MarketFit, seed: int, months: int, hazard_decay: float = 0.0
+) -> dict[str, FloatArray]:
     """Cumulative log changes of every class index, (paths, months) each.
 
     Every index is simulated, whatever the filters: the market rates of a
     class need all of its providers. The keys of the draws are a run's.
     """
-    market = draw_market(fit, seed, PATHS, months)
+    market = draw_market(fit, seed, PATHS, months, hazard_decay)
     jump, level = fit.level(pinned=False)
     return {
         key: simulate_steps(

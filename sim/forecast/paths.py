@@ -70,10 +70,12 @@ class StepPaths:
         log_change: (paths, months) cumulative log change after each month
             ahead, relative to the last month of data.
         steps: (paths, months) steps taken in each month (0, 1 or 2).
+        down_steps: (paths, months) of those, down steps (0 or 1).
     """
 
     log_change: FloatArray
     steps: IntArray
+    down_steps: IntArray
 
 
 def decay_factors(months: int, hazard_decay: float) -> FloatArray:
@@ -122,8 +124,8 @@ def simulate_steps(
     up &= fit.up_sizes.size > 0
     down &= fit.down_sizes.size > 0
     change = np.where(down, down_size, 0.0) + np.where(up, up_size, 0.0)
-    steps = down.astype(np.int64) + up.astype(np.int64)
-    return StepPaths(np.cumsum(change, axis=1), steps)
+    downs = down.astype(np.int64)
+    return StepPaths(np.cumsum(change, axis=1), downs + up.astype(np.int64), downs)
 
 
 def draw_sizes(
