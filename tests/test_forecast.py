@@ -121,6 +121,27 @@ def test_market_shock_is_recovered_within_its_credible_interval() -> None:
         assert low <= truth <= high
 
 
+def test_shock_participation_is_per_series_for_multi_series_providers() -> None:
+    """Three series a provider, each joining a shock with 0.35: the fit gives
+    0.35, not the 1 - 0.65^3 = 0.73 at which a provider cuts in a shock."""
+    rng = np.random.default_rng(13)
+    raw = synthetic_series(
+        rng, n=30, months=96, h_down=0.02, h_up=0.01, shock=(0.2, 0.35)
+    )
+    classes = ("small", "mid", "frontier")
+    series = {}
+    for i, one in enumerate(raw.values()):
+        provider, cls = f"p{i // 3:02d}", classes[i % 3]
+        key = f"{provider}/{cls}"
+        series[key] = replace(one, key=key, provider=provider, capability_class=cls)
+    panel = build_panel(series, 96)
+    shock = fit_shock(provider_months(panel, fit_jump(panel, "class")))
+    pi = shock.classes.sum(axis=(0, 2))
+    low, high = PI_GRID[np.searchsorted(np.cumsum(pi), [0.025, 0.975])]
+    assert low <= 0.35 <= high
+    assert high < 1 - 0.65**3
+
+
 def test_no_shock_in_independent_cuts() -> None:
     rng = np.random.default_rng(5)
     series = synthetic_series(rng, n=12, months=96, h_down=0.05, h_up=0.01)

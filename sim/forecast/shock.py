@@ -6,13 +6,18 @@ to gain by switching. The model splits each provider's fitted monthly cut
 probability ``h`` (from :mod:`sim.forecast.jump`) in two:
 
 * each month a market shock happens with probability ``q``; in a shock
-  month a provider cuts with probability ``pi``;
+  month each of a provider's series joins it (steps down) with
+  probability ``pi``, so a provider with ``k`` series in the panel cuts
+  with probability ``1 - (1 - pi)^k``;
 * otherwise it cuts on its own, with ``h' = expit(logit(h) + c)``: the
   shift ``c`` (usually negative) takes out what the shocks explain.
 
 The evidence is the provider-month: a provider counts as cutting in a month
 if any of its series in the panel stepped down, so a provider repricing its
-whole line at once is one event, not a market shock.
+whole line at once is one event, not a market shock. ``pi`` is per series
+because a price path moves one series (a candidate's class index or its
+model): read per provider, it would overstate how often one series joins,
+the more so the more series a provider has (dozens of models each).
 
 On the class-index panel ``q``, ``pi`` and ``c`` get a flat prior on a grid
 and an exact posterior (each month's likelihood mixes shock and calm).
@@ -46,13 +51,15 @@ class ProviderMonths:
     """One panel seen by provider and month.
 
     ``down[p, t]``: provider ``p`` cut in month ``t``; ``active[p, t]``: it
-    had a series that could step; ``hazard[p, t]``: fitted probability that
-    any of its active series steps down in month ``t``.
+    had a series that could step; ``series[p, t]``: how many; ``hazard[p,
+    t]``: fitted probability that any of its active series steps down in
+    month ``t``.
     """
 
     down: BoolArray
     active: BoolArray
     hazard: FloatArray
+    series: FloatArray
 
 
 @dataclass(frozen=True)
@@ -101,13 +108,15 @@ def provider_months(panel: Panel, fit: JumpFit) -> ProviderMonths:
     down = np.zeros(shape, dtype=bool)
     active = np.zeros(shape, dtype=bool)
     stay = np.ones(shape)  # probability that no active series steps down
+    count = np.zeros(shape)
     for i, provider in enumerate(panel.providers):
         p = names.index(provider)
         h = fit.down.hazard(provider, panel.classes[i])
         down[p] |= panel.down[i] & panel.active[i]
         active[p] |= panel.active[i]
+        count[p] += panel.active[i]
         stay[p] *= np.where(panel.active[i], 1.0 - h, 1.0)
-    return ProviderMonths(down, active, 1.0 - stay)
+    return ProviderMonths(down, active, 1.0 - stay, count)
 
 
 def fit_shock(
@@ -154,9 +163,12 @@ def _panel_loglik(panel: ProviderMonths) -> tuple[FloatArray, FloatArray]:
     a = panel.active.astype(np.float64)[None]
     calm = (a * (d * np.log(own) + (1 - d) * np.log1p(-own))).sum(axis=1)
 
-    miss = np.clip(1.0 - PI_GRID, EDGE, 1.0)[:, None, None, None]
-    cut = 1.0 - (1.0 - own[None]) * miss  # (PI, C, P, T)
-    stay = np.log1p(-own[None]) + np.log(miss)
+    # No series of the provider joins the shock: (1 - pi)^k, (PI, 1, P, T).
+    log_miss = np.log(np.clip(1.0 - PI_GRID, EDGE, 1.0))[:, None, None, None]
+    log_miss = log_miss * panel.series[None, None]
+    cut = 1.0 - (1.0 - own[None]) * np.exp(log_miss)  # (PI, C, P, T)
+    cut = np.clip(cut, EDGE, 1.0)
+    stay = np.log1p(-own[None]) + log_miss
     with_shock = (a[None] * (d[None] * np.log(cut) + (1 - d[None]) * stay)).sum(axis=2)
     return with_shock, calm
 
