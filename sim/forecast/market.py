@@ -58,8 +58,8 @@ class MarketFit:
         shock = self.shock
         summary = (
             f"market shock: posterior mean {shock.q_mean:.3f} a month; in a "
-            f"shock month a provider's class index cuts with probability "
-            f"{shock.pi_mean(CLASS_LEVEL):.2f}, its model prices with "
+            f"shock month each class index joins with probability "
+            f"{shock.pi_mean(CLASS_LEVEL):.2f}, each model's own price with "
             f"{shock.pi_mean(MODEL_LEVEL):.2f}"
         )
         return (*self.classes.diagnostics, *self.models.diagnostics, summary)
