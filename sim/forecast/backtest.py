@@ -120,7 +120,7 @@ class Backtest:
     series: int
     data_end: str
     steps: Mapping[int, StepCount]
-    hazard_decay: float = 0.0
+    hazard_decay: float
 
     @property
     def chosen(self) -> str:

@@ -74,7 +74,7 @@ class Outlook:
     mix: TokenMix
     diagnostics: tuple[str, ...]
     seed: int
-    hazard_decay: float = 0.0
+    hazard_decay: float
 
 
 def forecast_indices(
@@ -117,7 +117,7 @@ def forecast_indices(
 
 
 def _simulate_indices(
-    fit: MarketFit, seed: int, months: int, hazard_decay: float = 0.0
+    fit: MarketFit, seed: int, months: int, hazard_decay: float
 ) -> dict[str, FloatArray]:
     """Cumulative log changes of every class index, (paths, months) each.
 

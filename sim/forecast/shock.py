@@ -50,16 +50,19 @@ EDGE = 1e-9  # keeps logs finite at probabilities of exactly 0 or 1
 class ProviderMonths:
     """One panel seen by provider and month.
 
-    ``down[p, t]``: provider ``p`` cut in month ``t``; ``active[p, t]``: it
-    had a series that could step; ``series[p, t]``: how many; ``hazard[p,
-    t]``: fitted probability that any of its active series steps down in
-    month ``t``.
+    ``down[p, t]``: provider ``p`` cut in month ``t``; ``series[p, t]``:
+    how many of its series could step; ``hazard[p, t]``: fitted probability
+    that any of those steps down in month ``t``.
     """
 
     down: BoolArray
-    active: BoolArray
     hazard: FloatArray
     series: FloatArray
+
+    @property
+    def active(self) -> BoolArray:
+        """Provider-months with at least one series that could step."""
+        return np.asarray(self.series > 0)
 
 
 @dataclass(frozen=True)
@@ -106,17 +109,15 @@ def provider_months(panel: Panel, fit: JumpFit) -> ProviderMonths:
     names = sorted(set(panel.providers))
     shape = (len(names), panel.months)
     down = np.zeros(shape, dtype=bool)
-    active = np.zeros(shape, dtype=bool)
     stay = np.ones(shape)  # probability that no active series steps down
     count = np.zeros(shape)
     for i, provider in enumerate(panel.providers):
         p = names.index(provider)
         h = fit.down.hazard(provider, panel.classes[i])
         down[p] |= panel.down[i] & panel.active[i]
-        active[p] |= panel.active[i]
         count[p] += panel.active[i]
         stay[p] *= np.where(panel.active[i], 1.0 - h, 1.0)
-    return ProviderMonths(down, active, 1.0 - stay, count)
+    return ProviderMonths(down, 1.0 - stay, count)
 
 
 def fit_shock(
@@ -166,8 +167,7 @@ def _panel_loglik(panel: ProviderMonths) -> tuple[FloatArray, FloatArray]:
     # No series of the provider joins the shock: (1 - pi)^k, (PI, 1, P, T).
     log_miss = np.log(np.clip(1.0 - PI_GRID, EDGE, 1.0))[:, None, None, None]
     log_miss = log_miss * panel.series[None, None]
-    cut = 1.0 - (1.0 - own[None]) * np.exp(log_miss)  # (PI, C, P, T)
-    cut = np.clip(cut, EDGE, 1.0)
+    cut = 1.0 - (1.0 - own[None]) * np.exp(log_miss)  # (PI, C, P, T), >= own
     stay = np.log1p(-own[None]) + log_miss
     with_shock = (a[None] * (d[None] * np.log(cut) + (1 - d[None]) * stay)).sum(axis=2)
     return with_shock, calm
